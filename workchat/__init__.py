@@ -1,0 +1,1 @@
+"""workchat: team chat server."""

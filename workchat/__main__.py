@@ -1,0 +1,3 @@
+from workchat.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,30 @@
+"""Org actions. Orgs are created by the operator (CLI), never through the public API."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from workchat.actions.access import require_admin
+from workchat.actions.unit import unit_of_work
+from workchat.actions.validation import clean_text
+from workchat.auth.viewer import Viewer
+from workchat.db.models import Org
+from workchat.errors import ActionError, ErrorCode, Forbidden
+from workchat.services import Services
+
+
+async def create_org(services: Services, viewer: Viewer, name: str) -> Org:
+    require_admin(viewer)
+    if viewer.user_id is not None:
+        raise Forbidden("orgs are created by the operator")
+    name = clean_text(name, "name", max_len=100)
+    async with unit_of_work(services, viewer) as unit:
+        taken = await unit.session.scalar(select(Org.id).where(Org.name == name))
+        if taken is not None:
+            raise ActionError(ErrorCode.NAME_TAKEN, "an org with this name exists", field="name")
+        org = Org(name=name)
+        unit.session.add(org)
+        await unit.session.flush()
+        unit.audit(org.id, "org.create", "org", org.id, after={"name": org.name})
+        unit.emit(org.id, "org.created", {"org_id": str(org.id), "name": org.name})
+    return org

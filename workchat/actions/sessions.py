@@ -1,0 +1,184 @@
+"""Login, refresh-token rotation and logout.
+
+Refresh tokens are opaque and stored hashed. Each login starts a family; every refresh
+revokes the presented token and issues its replacement in the same family. Presenting a
+token that was already rotated means it leaked: the whole family is revoked.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from workchat.actions.access import require_user
+from workchat.actions.unit import Unit, unit_of_work
+from workchat.auth.jwt import issue_access_token
+from workchat.auth.secrets import REFRESH_PREFIX, new_token, token_hash
+from workchat.auth.viewer import Viewer
+from workchat.db.base import utcnow
+from workchat.db.models import RefreshToken, User
+from workchat.errors import ActionError, ErrorCode
+from workchat.services import Services
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedSession:
+    user: User
+    access_token: str
+    access_token_expires_at: datetime
+    refresh_token: str
+    refresh_token_expires_at: datetime
+
+
+def _invalid_credentials() -> ActionError:
+    return ActionError(ErrorCode.INVALID_CREDENTIALS, "email or password is wrong")
+
+
+def _invalid_token() -> ActionError:
+    return ActionError(
+        ErrorCode.INVALID_TOKEN, "refresh token is invalid or expired", field="refreshToken"
+    )
+
+
+def _issue(
+    unit: Unit, services: Services, user: User, family_id: uuid.UUID
+) -> tuple[RefreshToken, IssuedSession]:
+    settings = services.settings
+    secret = new_token(REFRESH_PREFIX)
+    row = RefreshToken(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        family_id=family_id,
+        token_hash=token_hash(secret),
+        issued_at=utcnow(),
+        expires_at=utcnow() + timedelta(seconds=settings.refresh_token_ttl_seconds),
+    )
+    unit.session.add(row)
+    access, access_expires = issue_access_token(
+        settings, user_id=user.id, org_id=user.org_id, session_id=family_id
+    )
+    return row, IssuedSession(user, access, access_expires, secret, row.expires_at)
+
+
+async def login(services: Services, viewer: Viewer, email: str, password: str) -> IssuedSession:
+    email = email.strip().lower()
+    async with services.db.read_session() as session:
+        user = await session.scalar(select(User).where(User.email == email))
+    # Always verify (a dummy hash for unknown emails) so timing does not reveal accounts.
+    ok = await services.passwords.verify(user.password_hash if user else None, password)
+    if user is None:
+        raise _invalid_credentials()
+    if not ok or not user.is_active:
+        # Audited (never with the attempted password), then refused.
+        async with unit_of_work(services, viewer, requires_write=False) as unit:
+            reason = "inactive" if ok else "bad_password"
+            unit.audit(
+                user.org_id,
+                "auth.login_failed",
+                "user",
+                user.id,
+                after={"email": email, "reason": reason},
+            )
+        raise _invalid_credentials()
+    async with unit_of_work(services, viewer, requires_write=False) as unit:
+        family_id = uuid.uuid4()
+        _row, issued = _issue(unit, services, user, family_id)
+        await unit.session.flush()
+        unit.audit(user.org_id, "auth.login", "user", user.id, after={"session_id": str(family_id)})
+    return issued
+
+
+async def _revoke_family(unit: Unit, family_id: uuid.UUID) -> None:
+    await unit.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+async def refresh(services: Services, viewer: Viewer, refresh_token: str) -> IssuedSession:
+    reused = False
+    async with unit_of_work(services, viewer, requires_write=False) as unit:
+        row = await unit.session.scalar(
+            select(RefreshToken)
+            .where(RefreshToken.token_hash == token_hash(refresh_token))
+            .with_for_update()
+        )
+        if row is None or row.expires_at <= utcnow():
+            raise _invalid_token()
+        user = await unit.session.get(User, row.user_id)
+        if user is None or not user.is_active:
+            raise _invalid_token()
+        if row.revoked_at is not None:
+            if row.replaced_by is None:
+                raise _invalid_token()  # logged out or revoked: nothing more to do
+            # A rotated token came back: someone holds a copy. End the whole session.
+            await _revoke_family(unit, row.family_id)
+            unit.audit(
+                user.org_id,
+                "auth.refresh_reuse",
+                "session",
+                row.family_id,
+                after={"user_id": str(user.id)},
+            )
+            unit.emit(
+                user.org_id, "session.revoked", {"session_id": str(row.family_id)}, user_id=user.id
+            )
+            reused = True
+        else:
+            new_row, issued = _issue(unit, services, user, row.family_id)
+            await unit.session.flush()
+            row.revoked_at = utcnow()
+            row.replaced_by = new_row.id
+            unit.audit(user.org_id, "auth.refresh", "session", row.family_id)
+    if reused:
+        raise _invalid_token()
+    return issued
+
+
+async def logout(
+    services: Services,
+    viewer: Viewer,
+    *,
+    refresh_token: str | None = None,
+    all_sessions: bool = False,
+) -> int:
+    """End the viewer's current session (or all of them); returns how many were ended."""
+    user_id = require_user(viewer)
+    assert viewer.org_id is not None
+    async with unit_of_work(services, viewer, requires_write=False) as unit:
+        query = select(RefreshToken.family_id).where(
+            RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None)
+        )
+        if not all_sessions:
+            families: set[uuid.UUID] = set()
+            if viewer.session_id is not None:
+                families.add(viewer.session_id)
+            if refresh_token:
+                presented = await unit.session.scalar(
+                    select(RefreshToken.family_id).where(
+                        RefreshToken.token_hash == token_hash(refresh_token),
+                        RefreshToken.user_id == user_id,
+                    )
+                )
+                if presented is not None:
+                    families.add(presented)
+            query = query.where(RefreshToken.family_id.in_(families))
+        ended = sorted(set((await unit.session.scalars(query)).all()))
+        for family_id in ended:
+            await _revoke_family(unit, family_id)
+        unit.audit(
+            viewer.org_id,
+            "auth.logout",
+            "user",
+            user_id,
+            after={"sessions_ended": [str(f) for f in ended]},
+        )
+        for family_id in ended:
+            unit.emit(
+                viewer.org_id, "session.revoked", {"session_id": str(family_id)}, user_id=user_id
+            )
+    return len(ended)

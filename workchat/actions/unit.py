@@ -1,0 +1,96 @@
+"""The transaction every action runs in: rows + audit entry + event rows, then publish."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from workchat.audit import AuditRecord, append_entries, lock_org_chain, make_diff
+from workchat.auth.viewer import SCOPE_WRITE, Viewer
+from workchat.errors import Forbidden
+from workchat.events.log import CommittedEvent, EventRecord, event_row
+from workchat.services import Services
+
+log = logging.getLogger(__name__)
+
+
+class Unit:
+    """Collects an action's audit entry and events; they are written just before commit."""
+
+    def __init__(self, session: AsyncSession, viewer: Viewer) -> None:
+        self.session = session
+        self.viewer = viewer
+        self._audit: list[AuditRecord] = []
+        self._events: list[EventRecord] = []
+        self.committed_events: list[CommittedEvent] = []
+
+    def audit(
+        self,
+        org_id: uuid.UUID,
+        action: str,
+        target_type: str,
+        target_id: uuid.UUID | str | None,
+        *,
+        before: Mapping[str, Any] | None = None,
+        after: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._audit.append(
+            AuditRecord(
+                org_id=org_id,
+                action=action,
+                target_type=target_type,
+                target_id=str(target_id) if target_id is not None else None,
+                diff=make_diff(before, after),
+            )
+        )
+
+    def emit(
+        self,
+        org_id: uuid.UUID,
+        type_: str,
+        payload: dict[str, Any],
+        *,
+        channel_id: uuid.UUID | None = None,
+        user_id: uuid.UUID | None = None,
+    ) -> None:
+        self._events.append(EventRecord(org_id, type_, payload, channel_id, user_id))
+
+    async def _write_log(self) -> None:
+        # Lock every touched org in a fixed order (no deadlocks), so the audit chain never
+        # forks and event seqs within an org follow commit order.
+        orgs = sorted({r.org_id for r in self._audit} | {e.org_id for e in self._events})
+        for org_id in orgs:
+            await lock_org_chain(self.session, org_id)
+        await self.session.flush()
+        await append_entries(self.session, self.viewer, self._audit)
+        rows = [event_row(record) for record in self._events]
+        self.session.add_all(rows)
+        await self.session.flush()
+        self.committed_events = [CommittedEvent.from_row(row) for row in rows]
+
+
+@asynccontextmanager
+async def unit_of_work(
+    services: Services, viewer: Viewer, *, requires_write: bool = True
+) -> AsyncIterator[Unit]:
+    """Run an action's writes in one transaction; publish its events only after commit.
+
+    An exception inside rolls everything back: no rows, no audit entry, no events.
+    """
+    if requires_write and viewer.is_authenticated and not viewer.can(SCOPE_WRITE):
+        raise Forbidden("this token may not make changes")
+    async with services.db.write_session() as session, session.begin():
+        unit = Unit(session, viewer)
+        yield unit
+        await unit._write_log()
+    if unit.committed_events:
+        try:
+            await services.bus.publish(unit.committed_events)
+        except Exception:
+            # The log has them; subscribers backfill when the bus comes back.
+            log.exception("publishing %d events failed", len(unit.committed_events))

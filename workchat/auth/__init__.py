@@ -1,0 +1,1 @@
+"""Authentication: password hashing, access tokens, opaque tokens, the acting viewer."""

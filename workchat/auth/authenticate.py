@@ -1,0 +1,81 @@
+"""Turn a bearer credential (JWT access token or API token) into a Viewer, or refuse it."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select
+
+from workchat.auth.jwt import InvalidAccessToken, decode_access_token
+from workchat.auth.secrets import API_TOKEN_PREFIX, token_hash
+from workchat.auth.viewer import ALL_SCOPES, SCOPE_ADMIN, Via, Viewer
+from workchat.db.models import ApiToken, RefreshToken, User
+from workchat.services import Services
+
+
+class AuthenticationFailed(Exception):
+    """The credential was refused; the message is safe to show."""
+
+
+async def authenticate(
+    services: Services, credential: str, *, via: Via = "graphql", request_id: str | None = None
+) -> Viewer:
+    if credential.startswith(API_TOKEN_PREFIX):
+        return await _from_api_token(services, credential, via, request_id)
+    try:
+        claims = decode_access_token(services.settings, credential)
+    except InvalidAccessToken:
+        raise AuthenticationFailed("invalid or expired access token") from None
+    # One query: the user is still active and their session (token family) not ended.
+    session_live = exists().where(
+        RefreshToken.family_id == claims.session_id,
+        RefreshToken.user_id == claims.user_id,
+        RefreshToken.revoked_at.is_(None),
+    )
+    async with services.db.read_session() as session:
+        row = (
+            await session.execute(select(User, session_live).where(User.id == claims.user_id))
+        ).first()
+    if row is None:
+        raise AuthenticationFailed("invalid or expired access token")
+    user, live = row
+    if not user.is_active or not live or user.org_id != claims.org_id:
+        raise AuthenticationFailed("session has ended")
+    scopes = ALL_SCOPES if user.role == "admin" else ALL_SCOPES - {SCOPE_ADMIN}
+    return Viewer(
+        user_id=user.id,
+        org_id=user.org_id,
+        role=user.role,  # type: ignore[arg-type]
+        scopes=frozenset(scopes),
+        via=via,
+        request_id=request_id,
+        session_id=claims.session_id,
+    )
+
+
+async def _from_api_token(
+    services: Services, credential: str, via: Via, request_id: str | None
+) -> Viewer:
+    async with services.db.read_session() as session:
+        row = (
+            await session.execute(
+                select(ApiToken, User)
+                .join(User, User.id == ApiToken.user_id)
+                .where(ApiToken.token_hash == token_hash(credential))
+            )
+        ).first()
+    if row is None:
+        raise AuthenticationFailed("invalid API token")
+    token, user = row
+    if token.revoked_at is not None or not user.is_active:
+        raise AuthenticationFailed("API token has been revoked")
+    scopes = set(token.scopes)
+    if user.role != "admin":
+        scopes.discard(SCOPE_ADMIN)
+    return Viewer(
+        user_id=user.id,
+        org_id=user.org_id,
+        role=user.role,  # type: ignore[arg-type]
+        scopes=frozenset(scopes),
+        via=via,
+        request_id=request_id,
+        api_token_id=token.id,
+    )

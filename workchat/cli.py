@@ -1,0 +1,263 @@
+"""The ``workchat`` command: serve, migrate, create-org, create-user, export-schema, audit."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import secrets
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from workchat.auth.viewer import system
+from workchat.errors import ActionError, RequestError
+from workchat.services import Services
+from workchat.settings import Settings, SettingsError
+
+DEMO_ORG = "Demo"
+DEMO_EMAIL = "admin@demo.example.com"
+
+
+def _run(settings: Settings, work: Callable[[Services], Awaitable[int]]) -> int:
+    async def main() -> int:
+        services = Services.create(settings)
+        await services.start()
+        try:
+            return await work(services)
+        finally:
+            await services.close()
+
+    return asyncio.run(main())
+
+
+def migrate(settings: Settings) -> None:
+    from workchat.db.migrate import upgrade
+
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+
+
+async def ensure_demo_org(services: Services) -> tuple[str, str] | None:
+    """First embedded start: create an org and an admin so a newcomer can log in at once."""
+    from workchat.actions.orgs import create_org
+    from workchat.actions.users import create_user
+    from workchat.db.models import Org
+
+    async with services.db.read_session() as session:
+        if (await session.scalar(select(func.count()).select_from(Org))) or 0:
+            return None
+    password = secrets.token_urlsafe(12)
+    org = await create_org(services, system(operation="serve"), DEMO_ORG)
+    await create_user(
+        services,
+        system(operation="serve"),
+        org_id=org.id,
+        email=DEMO_EMAIL,
+        display_name="Demo Admin",
+        password=password,
+        role="admin",
+    )
+    login_file = services.settings.data_dir / "demo-login.txt"
+    fd = os.open(login_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(f"email: {DEMO_EMAIL}\npassword: {password}\n")
+    return DEMO_EMAIL, password
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from workchat.app import create_app
+
+    migrate(settings)
+    if settings.is_sqlite and settings.create_demo_org:
+        _run(settings, announce_demo_org)
+    host, port = args.host or settings.host, args.port or settings.port
+    print(
+        f"workchat: GraphQL at http://{host}:{port}/graphql"
+        + ("  (GraphiQL in your browser)" if not settings.is_prod else ""),
+        flush=True,
+    )
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level=args.log_level, ws="websockets-sansio"
+    )
+    return 0
+
+
+async def announce_demo_org(services: Services) -> int:
+    demo = await ensure_demo_org(services)
+    if demo is not None:
+        email, password = demo
+        print(
+            "workchat: created the demo org. Log in with\n"
+            f"  email:    {email}\n  password: {password}\n"
+            f"  (kept in {services.settings.data_dir / 'demo-login.txt'})",
+            flush=True,
+        )
+    return 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    migrate(settings)
+    print("workchat: database is at the latest migration")
+    return 0
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return getpass.getpass("password: ")
+
+
+def cmd_create_org(settings: Settings, args: argparse.Namespace) -> int:
+    from workchat.actions.orgs import create_org
+    from workchat.actions.users import create_user
+
+    password = _password(args)
+
+    async def work(services: Services) -> int:
+        viewer = system(operation="create-org")
+        org = await create_org(services, viewer, args.name)
+        user = await create_user(
+            services,
+            viewer,
+            org_id=org.id,
+            email=args.admin_email,
+            display_name=args.admin_name,
+            password=password,
+            role="admin",
+        )
+        print(f"created org {org.name!r} ({org.id}) with admin {user.email}")
+        return 0
+
+    return _run(settings, work)
+
+
+def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
+    from workchat.actions.users import create_user
+    from workchat.db.models import Org
+
+    password = _password(args)
+
+    async def work(services: Services) -> int:
+        async with services.db.read_session() as session:
+            org_id = await session.scalar(select(Org.id).where(Org.name == args.org))
+        if org_id is None:
+            print(f"error: no org named {args.org!r}", file=sys.stderr)
+            return 1
+        user = await create_user(
+            services,
+            system(operation="create-user"),
+            org_id=org_id,
+            email=args.email,
+            display_name=args.name,
+            password=password,
+            role=args.role,
+        )
+        print(f"created {user.role} {user.email} ({user.id})")
+        return 0
+
+    return _run(settings, work)
+
+
+def cmd_export_schema(settings: Settings, args: argparse.Namespace) -> int:
+    from workchat.graphql.schema import schema
+
+    text = schema.as_str() + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text)
+    return 0
+
+
+def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
+    from workchat.audit import verify_chain
+    from workchat.db.models import Org
+
+    async def work(services: Services) -> int:
+        async with services.db.read_session() as session:
+            query = select(Org).order_by(Org.name)
+            if args.org:
+                query = query.where(Org.name == args.org)
+            orgs = list(await session.scalars(query))
+            if args.org and not orgs:
+                print(f"error: no org named {args.org!r}", file=sys.stderr)
+                return 1
+            broken = 0
+            for org in orgs:
+                check = await verify_chain(session, org.id)
+                if check.first_bad is None:
+                    print(f"ok     {org.name}: {check.checked} entries")
+                else:
+                    broken += 1
+                    bad = check.first_bad
+                    print(f"BROKEN {org.name}: entry seq={bad.seq} id={bad.id}: {check.reason}")
+        return 1 if broken else 0
+
+    return _run(settings, work)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workchat", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, then run the server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(handler=cmd_serve)
+
+    sub.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(
+        handler=cmd_migrate
+    )
+
+    org = sub.add_parser("create-org", help="create an org and its first admin")
+    org.add_argument("name")
+    org.add_argument("--admin-email", required=True)
+    org.add_argument("--admin-name", default="Admin")
+    org.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    org.set_defaults(handler=cmd_create_org)
+
+    user = sub.add_parser("create-user", help="add a user to an org")
+    user.add_argument("--org", required=True, help="the org's name")
+    user.add_argument("--email", required=True)
+    user.add_argument("--name", required=True, help="display name")
+    user.add_argument("--role", choices=("admin", "member"), default="member")
+    user.add_argument("--password-stdin", action="store_true")
+    user.set_defaults(handler=cmd_create_user)
+
+    export = sub.add_parser("export-schema", help="print the GraphQL SDL")
+    export.add_argument("--output", "-o", default="-")
+    export.set_defaults(handler=cmd_export_schema)
+
+    audit = sub.add_parser("audit", help="audit trail tools")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser("verify", help="check every org's hash chain")
+    verify.add_argument("--org", help="only this org (by name)")
+    verify.set_defaults(handler=cmd_audit_verify)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        handler: Any = args.handler
+        return int(handler(settings, args))
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except (ActionError, RequestError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Events: the durable log (source of truth) and the bus (wake-up path after commit)."""

@@ -1,0 +1,1 @@
+"""The GraphQL API: one package per domain, composed in ``schema.py``."""

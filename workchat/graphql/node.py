@@ -1,0 +1,46 @@
+"""``node(id:)``: resolve any global ID the viewer may see; anything else is null."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from workchat.db.models import ApiToken, User
+from workchat.graphql.context import Context
+from workchat.graphql.ids import from_global_id
+from workchat.graphql.orgs.types import TYPE_NAME as ORG
+from workchat.graphql.orgs.types import OrgNode
+from workchat.graphql.relay import Node
+from workchat.graphql.tokens.types import TYPE_NAME as API_TOKEN
+from workchat.graphql.tokens.types import ApiTokenNode
+from workchat.graphql.users.types import TYPE_NAME as USER
+from workchat.graphql.users.types import UserNode
+
+
+async def resolve_node(info: Info[Context, None], id: strawberry.ID) -> Node | None:
+    viewer = info.context.require_viewer()
+    decoded = from_global_id(id)
+    if decoded is None:
+        return None
+    type_name, db_id = decoded
+    loaders = info.context.loaders
+    if type_name == USER:
+        user = await loaders.user_by_id.load(db_id)
+        return UserNode.from_model(user) if user and user.org_id == viewer.org_id else None
+    if type_name == ORG:
+        org = await loaders.org_by_id.load(db_id) if db_id == viewer.org_id else None
+        return OrgNode.from_model(org) if org else None
+    if type_name == API_TOKEN and viewer.is_admin:
+        async with info.context.services.db.read_session() as session:
+            token = await session.get(ApiToken, db_id)
+            owner = await session.get(User, token.user_id) if token else None
+        if token and owner and owner.org_id == viewer.org_id:
+            return ApiTokenNode.from_model(token)
+    return None
+
+
+@strawberry.type
+class NodeQueries:
+    @strawberry.field(description="Fetch any object by its global ID.")
+    async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
+        return await resolve_node(info, id)

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+
+from workchat.db.models import Org
+from workchat.graphql.ids import to_global_id
+from workchat.graphql.relay import Node
+
+TYPE_NAME = "Org"
+
+
+@strawberry.type(name="Org", description="An organization: the boundary of all data.")
+class OrgNode(Node):
+    id: strawberry.ID
+    name: str
+    created_at: datetime
+    db_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_model(cls, org: Org) -> OrgNode:
+        return cls(
+            id=to_global_id(TYPE_NAME, org.id),
+            name=org.name,
+            created_at=org.created_at,
+            db_id=org.id,
+        )

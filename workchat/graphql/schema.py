@@ -1,0 +1,69 @@
+"""The one schema: every domain's queries and mutations, composed. ``schema`` is exported
+to the top-level ``schema.graphql`` (``workchat export-schema``)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import Info
+
+from workchat.db.base import utcnow
+from workchat.errors import ErrorCode, RequestError
+from workchat.graphql.context import Context
+from workchat.graphql.errors import ErrorCodes
+from workchat.graphql.node import NodeQueries
+from workchat.graphql.orgs.queries import OrgQueries
+from workchat.graphql.sessions.mutations import SessionMutations
+from workchat.graphql.tokens.mutations import TokenMutations
+from workchat.graphql.tokens.types import ApiTokenNode
+from workchat.graphql.users.mutations import UserMutations
+from workchat.graphql.users.queries import UserQueries
+from workchat.settings import Settings
+
+Query = merge_types("Query", (NodeQueries, UserQueries, OrgQueries))
+Mutation = merge_types("Mutation", (SessionMutations, UserMutations, TokenMutations))
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="Emits the server's time every `intervalSeconds` (1-60), `count` times: "
+        "a liveness check for authenticated WebSocket clients."
+    )
+    async def heartbeat(
+        self, info: Info[Context, None], interval_seconds: int = 15, count: int = 1
+    ) -> AsyncGenerator[str, None]:
+        info.context.require_viewer()
+        if not 1 <= interval_seconds <= 60 or not 1 <= count <= 1000:
+            raise RequestError(
+                "intervalSeconds must be 1-60, count 1-1000", ErrorCode.INVALID_INPUT
+            )
+        for index in range(count):
+            if index:
+                await asyncio.sleep(interval_seconds)
+            yield utcnow().isoformat()
+
+
+def create_schema(settings: Settings | None = None) -> strawberry.Schema:
+    settings = settings or Settings()
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=[ApiTokenNode],
+        config=StrawberryConfig(disable_field_suggestions=settings.is_prod),
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
+            lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+            ErrorCodes,
+        ],
+    )
+
+
+schema = create_schema()

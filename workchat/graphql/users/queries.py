@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from workchat.actions import users as user_actions
+from workchat.errors import Unauthenticated
+from workchat.graphql.context import Context
+from workchat.graphql.relay import (
+    Connection,
+    Edge,
+    PageInfo,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+)
+from workchat.graphql.users.types import UserNode
+
+
+def _cursor(node: UserNode) -> str:
+    return encode_cursor(node.created_at.isoformat(), str(node.db_id))
+
+
+@strawberry.type
+class UserQueries:
+    @strawberry.field(description="The authenticated user.")
+    async def viewer(self, info: Info[Context, None]) -> UserNode:
+        viewer = info.context.require_viewer()
+        assert viewer.user_id is not None
+        user = await info.context.loaders.user_by_id.load(viewer.user_id)
+        if user is None:
+            raise Unauthenticated("session has ended")
+        return UserNode.from_model(user)
+
+    @strawberry.field(description="Users of the viewer's org, oldest first.")
+    async def users(
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        query: str | None = None,
+    ) -> Connection[UserNode]:
+        viewer = info.context.require_viewer()
+        limit = page_size(first)
+        after_key = None
+        if after is not None:
+            created_at, user_id = decode_cursor(after, arity=2)
+            try:
+                after_key = (datetime.fromisoformat(created_at), uuid.UUID(user_id))
+            except (TypeError, ValueError):
+                decode_cursor("", arity=2)  # raises the standard invalid-cursor error
+        async with info.context.services.db.read_session() as session:
+            rows, has_more = await user_actions.list_users(
+                session, viewer, limit=limit, after=after_key, query=query
+            )
+            total = await user_actions.count_users(session, viewer) if not query else None
+        nodes = [UserNode.from_model(row) for row in rows]
+        edges = [Edge(cursor=_cursor(node), node=node) for node in nodes]
+        return Connection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=has_more,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=total,
+        )

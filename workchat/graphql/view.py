@@ -1,0 +1,121 @@
+"""The Strawberry ASGI view: JSON-only POST over HTTP, graphql-transport-ws over WebSocket,
+bearer authentication for both, and JSON errors (never a stack trace) for bad requests."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from workchat.auth.authenticate import AuthenticationFailed, authenticate
+from workchat.errors import ErrorCode
+from workchat.graphql.context import Context
+from workchat.services import Services
+
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def error_response(status: int, code: ErrorCode, message: str) -> JSONResponse:
+    return JSONResponse(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code.value}}]},
+        status_code=status,
+    )
+
+
+def _bearer(value: str | None) -> str | None:
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+class WorkchatGraphQL(GraphQL[Context, None]):
+    def __init__(self, services: Services, **kwargs: Any) -> None:
+        settings = services.settings
+        super().__init__(
+            kwargs.pop("schema"),
+            graphql_ide="graphiql" if not settings.is_prod else None,
+            allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            allowed_origins=settings.allowed_origins,
+            **kwargs,
+        )
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            refusal = self._refuse(Request(scope, receive))
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+            try:
+                response = await self.run(Request(scope, receive))
+            except HTTPException as exc:
+                response = error_response(exc.status_code, ErrorCode.BAD_REQUEST, exc.reason)
+            await response(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+    def _refuse(self, request: Request) -> Response | None:
+        """Only POST application/json executes; GET serves GraphiQL (dev) and nothing else."""
+        if request.method == "GET":
+            wants_html = "text/html" in request.headers.get("accept", "")
+            if wants_html and self.graphql_ide:
+                return None
+            return error_response(
+                405, ErrorCode.BAD_REQUEST, "GraphQL requests must be POSTed as application/json"
+            )
+        if request.method != "POST":
+            return error_response(405, ErrorCode.BAD_REQUEST, "only POST is supported")
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            return error_response(
+                415, ErrorCode.BAD_REQUEST, "the request body must be application/json"
+            )
+        return None
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket | None
+    ) -> Context:
+        supplied = request.headers.get("x-request-id", "")
+        request_id = supplied if REQUEST_ID_RE.match(supplied) else uuid.uuid4().hex
+        context = Context(
+            request=request, response=response, services=self.services, request_id=request_id
+        )
+        if isinstance(response, Response):
+            response.headers["x-request-id"] = request_id
+        if not isinstance(request, WebSocket):
+            credential = _bearer(request.headers.get("authorization"))
+            if credential is not None:
+                await self._authenticate(context, credential)
+        return context
+
+    async def _authenticate(self, context: Context, credential: str) -> None:
+        try:
+            context.viewer = await authenticate(
+                self.services, credential, request_id=context.request_id
+            )
+        except AuthenticationFailed as exc:
+            context.auth_error = str(exc)
+
+    async def on_ws_connect(self, context: Context) -> None:
+        """The token comes in ``connection_init``: ``{"authorization": "Bearer …"}``."""
+        params = context.connection_params or {}
+        raw = params.get("authorization") or params.get("Authorization")
+        credential = _bearer(raw) if isinstance(raw, str) else None
+        if credential is None and isinstance(params.get("token"), str):
+            credential = params["token"]
+        if credential is None:
+            raise ConnectionRejectionError()
+        await self._authenticate(context, credential)
+        if not context.viewer.is_authenticated:
+            raise ConnectionRejectionError()

@@ -1,0 +1,34 @@
+"""The long-lived things every entry point shares: settings, database, bus, password hasher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workchat.auth.passwords import Passwords
+from workchat.db.engine import Database
+from workchat.events.bus import EventBus
+from workchat.settings import Settings
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    db: Database
+    bus: EventBus
+    passwords: Passwords
+
+    @classmethod
+    def create(cls, settings: Settings) -> Services:
+        return cls(
+            settings=settings,
+            db=Database(settings),
+            bus=EventBus(settings.broadcast_url),
+            passwords=Passwords(settings),
+        )
+
+    async def start(self) -> None:
+        await self.bus.connect()
+
+    async def close(self) -> None:
+        await self.bus.disconnect()
+        await self.db.dispose()
