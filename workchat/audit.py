@@ -74,7 +74,7 @@ async def lock_org_chain(session: AsyncSession, org_id: uuid.UUID) -> None:
     SQLite writers already hold the database lock (BEGIN IMMEDIATE); PostgreSQL takes a
     transaction-scoped advisory lock keyed by the org.
     """
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         key = int.from_bytes(org_id.bytes[:8], "big", signed=True)
         await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 

@@ -18,7 +18,7 @@ M = TypeVar("M", Org, User)
 class ModelByIdLoader(DataLoader[uuid.UUID, M | None], Generic[M]):
     """One ``SELECT … WHERE id IN (…)`` per batch of keys."""
 
-    model: ClassVar[type]
+    model: ClassVar[type[Org] | type[User]]
 
     def __init__(self, services: Services) -> None:
         self._services = services
@@ -26,8 +26,8 @@ class ModelByIdLoader(DataLoader[uuid.UUID, M | None], Generic[M]):
 
     async def _load(self, ids: Sequence[uuid.UUID]) -> list[M | None]:
         async with self._services.db.read_session() as session:
-            rows = (await session.scalars(select(self.model).where(self.model.id.in_(ids)))).all()
-        by_id = {row.id: row for row in rows}
+            result = await session.scalars(select(self.model).where(self.model.id.in_(ids)))
+            by_id: dict[uuid.UUID, M] = {row.id: row for row in result}  # type: ignore[misc,attr-defined]
         return [by_id.get(id_) for id_ in ids]
 
 

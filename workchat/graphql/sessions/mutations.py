@@ -8,6 +8,7 @@ from strawberry.types import Info
 from workchat.actions import sessions as session_actions
 from workchat.actions.sessions import IssuedSession
 from workchat.graphql.context import Context
+from workchat.graphql.errors import UserError
 from workchat.graphql.mutations import Payload, attempt
 from workchat.graphql.users.types import UserNode
 
@@ -48,8 +49,8 @@ class LoginPayload(Payload):
     def build(
         cls,
         issued: IssuedSession | None,
-        errors: list,
-        client_mutation_id: str | None,  # type: ignore[type-arg]
+        errors: list[UserError],
+        client_mutation_id: str | None,
     ) -> LoginPayload:
         return cls(
             access_token=issued.access_token if issued else None,

@@ -1,0 +1,60 @@
+"""Orgs are created by the operator; each creation is audited and emits an event."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Personas, audit_entries, events, snapshot
+from workchat.actions.orgs import create_org
+from workchat.auth.viewer import Viewer, system
+from workchat.db.models import Org
+from workchat.errors import ActionError, ErrorCode, Forbidden
+from workchat.services import Services
+
+
+async def test_create_org_writes_row_audit_and_event(services: Services) -> None:
+    org = await create_org(services, system(operation="create-org"), "  Initech  ")
+    assert org.name == "Initech"
+    async with services.db.read_session() as session:
+        assert (await session.get(Org, org.id)) is not None
+    [entry] = await audit_entries(services, org.id)
+    assert (entry.action, entry.target_type, entry.target_id) == ("org.create", "org", str(org.id))
+    assert (entry.via, entry.operation, entry.actor_id) == ("cli", "create-org", None)
+    assert entry.diff["after"] == {"name": "Initech"}
+    [event] = await events(services, org.id)
+    assert (event.type, event.payload) == (
+        "org.created",
+        {"org_id": str(org.id), "name": "Initech"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Acme", ErrorCode.NAME_TAKEN),
+        ("   ", ErrorCode.INVALID_INPUT),
+        ("x" * 101, ErrorCode.INVALID_INPUT),
+    ],
+)
+async def test_create_org_failures_change_nothing(
+    services: Services, personas: Personas, name: str, code: ErrorCode
+) -> None:
+    before = await snapshot(services)
+    with pytest.raises(ActionError) as caught:
+        await create_org(services, system(), name)
+    assert caught.value.code is code
+    assert caught.value.field == "name"
+    assert await snapshot(services) == before
+
+
+async def test_org_users_cannot_create_orgs(services: Services, personas: Personas) -> None:
+    alice = Viewer(
+        user_id=personas.alice.id,
+        org_id=personas.alice.org_id,
+        role="admin",
+        scopes=frozenset({"read", "write", "admin"}),
+    )
+    before = await snapshot(services)
+    with pytest.raises(Forbidden):
+        await create_org(services, alice, "Sneaky")
+    assert await snapshot(services) == before

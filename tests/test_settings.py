@@ -1,0 +1,82 @@
+"""Settings come only from WORKCHAT_* variables; prod refuses to start without a real secret."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workchat.settings import Settings, SettingsError
+
+
+def test_defaults_are_embedded_sqlite_and_memory_bus(tmp_path: Path) -> None:
+    settings = Settings.from_mapping({"WORKCHAT_DATA_DIR": str(tmp_path)})
+    assert settings.env == "dev"
+    assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'workchat.db'}"
+    assert settings.broadcast_url == "memory://"
+    assert settings.sqlite_synchronous == "NORMAL"
+
+
+def test_prod_without_secret_refuses_to_start(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="SECRET_KEY is required"):
+        Settings.from_mapping({"WORKCHAT_ENV": "prod", "WORKCHAT_DATA_DIR": str(tmp_path)})
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_short_secret_is_refused_in_every_env(tmp_path: Path) -> None:
+    for env in ("dev", "prod"):
+        with pytest.raises(SettingsError, match="at least 32 bytes"):
+            Settings.from_mapping({"WORKCHAT_ENV": env, "WORKCHAT_SECRET_KEY": "short"})
+
+
+def test_prod_with_secret_starts(tmp_path: Path) -> None:
+    settings = Settings.from_mapping({"WORKCHAT_ENV": "prod", "WORKCHAT_SECRET_KEY": "k" * 32})
+    assert settings.is_prod
+    assert settings.secret_key == "k" * 32
+    assert not settings.create_demo_org
+
+
+def test_dev_generates_and_keeps_a_secret(tmp_path: Path) -> None:
+    first = Settings.from_mapping({"WORKCHAT_DATA_DIR": str(tmp_path)})
+    second = Settings.from_mapping({"WORKCHAT_DATA_DIR": str(tmp_path)})
+    assert len(first.secret_key.encode()) >= 32
+    assert first.secret_key == second.secret_key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_settings_are_frozen(tmp_path: Path) -> None:
+    settings = Settings.from_mapping({"WORKCHAT_DATA_DIR": str(tmp_path)})
+    with pytest.raises(AttributeError):
+        settings.env = "prod"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("WORKCHAT_ENV", "staging", "must be 'dev' or 'prod'"),
+        ("WORKCHAT_PORT", "eighty", "must be an integer"),
+        ("WORKCHAT_SQLITE_SYNCHRONOUS", "sometimes", "SYNCHRONOUS"),
+    ],
+)
+def test_bad_values_name_the_variable(tmp_path: Path, name: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_mapping({"WORKCHAT_DATA_DIR": str(tmp_path), name: value})
+
+
+def test_dotenv_is_read_but_real_variables_win(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "# comment\nWORKCHAT_PORT=9001\nexport WORKCHAT_HOST='0.0.0.0'\nOTHER=ignored\n"
+        f"WORKCHAT_DATA_DIR={tmp_path}\n"
+    )
+    settings = Settings.from_env({"WORKCHAT_PORT": "9002"}, dotenv=dotenv)
+    assert settings.port == 9002
+    assert settings.host == "0.0.0.0"
+    assert settings.data_dir == tmp_path
+
+
+def test_allowed_origins_are_split(tmp_path: Path) -> None:
+    settings = Settings.from_mapping(
+        {"WORKCHAT_DATA_DIR": str(tmp_path), "WORKCHAT_ALLOWED_ORIGINS": "http://a, http://b,"}
+    )
+    assert settings.allowed_origins == ("http://a", "http://b")
