@@ -39,15 +39,8 @@ async def authenticate(
     user, live = row
     if not user.is_active or not live or user.org_id != claims.org_id:
         raise AuthenticationFailed("session has ended")
-    scopes = ALL_SCOPES if user.role == "admin" else ALL_SCOPES - {SCOPE_ADMIN}
-    return Viewer(
-        user_id=user.id,
-        org_id=user.org_id,
-        role=user.role,  # type: ignore[arg-type]
-        scopes=frozenset(scopes),
-        via=via,
-        request_id=request_id,
-        session_id=claims.session_id,
+    return viewer_for(user, ALL_SCOPES, via=via, request_id=request_id).with_credential(
+        session_id=claims.session_id
     )
 
 
@@ -67,15 +60,19 @@ async def _from_api_token(
     token, user = row
     if token.revoked_at is not None or not user.is_active:
         raise AuthenticationFailed("API token has been revoked")
-    scopes = set(token.scopes)
-    if user.role != "admin":
-        scopes.discard(SCOPE_ADMIN)
+    return viewer_for(
+        user, frozenset(token.scopes), via=via, request_id=request_id
+    ).with_credential(api_token_id=token.id)
+
+
+def viewer_for(user: User, granted: frozenset[str], *, via: Via, request_id: str | None) -> Viewer:
+    """The user's current role bounds what a credential may do: admin scope needs an admin."""
+    scopes = granted if user.role == "admin" else granted - {SCOPE_ADMIN}
     return Viewer(
         user_id=user.id,
         org_id=user.org_id,
         role=user.role,  # type: ignore[arg-type]
-        scopes=frozenset(scopes),
+        scopes=scopes,
         via=via,
         request_id=request_id,
-        api_token_id=token.id,
     )

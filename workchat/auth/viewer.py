@@ -40,6 +40,11 @@ class Viewer:
     def can(self, scope: str) -> bool:
         return scope in self.scopes
 
+    def with_credential(
+        self, *, session_id: uuid.UUID | None = None, api_token_id: uuid.UUID | None = None
+    ) -> Viewer:
+        return replace(self, session_id=session_id, api_token_id=api_token_id)
+
     def with_request(
         self, *, via: Via | None = None, operation: str | None = None, request_id: str | None = None
     ) -> Viewer:
