@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from workchat.auth.viewer import system
 from workchat.errors import ActionError, RequestError
@@ -248,7 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = Settings.from_env()
+        # Exporting the schema needs no configuration (and must not create a dev secret).
+        settings = Settings() if args.command == "export-schema" else Settings.from_env()
         handler: Any = args.handler
         return int(handler(settings, args))
     except SettingsError as exc:
@@ -256,6 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except (ActionError, RequestError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (DBAPIError, OSError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        print(f"error: the database is unavailable: {type(reason).__name__}", file=sys.stderr)
         return 1
 
 
