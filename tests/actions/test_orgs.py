@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import Personas, audit_entries, events, snapshot
 from workchat.actions.orgs import create_org
 from workchat.auth.viewer import Viewer, system
-from workchat.db.models import Org
+from workchat.db.models import Channel, Membership, Org
 from workchat.errors import ActionError, ErrorCode, Forbidden
 from workchat.services import Services
 
@@ -20,12 +21,39 @@ async def test_create_org_writes_row_audit_and_event(services: Services) -> None
     [entry] = await audit_entries(services, org.id)
     assert (entry.action, entry.target_type, entry.target_id) == ("org.create", "org", str(org.id))
     assert (entry.via, entry.operation, entry.actor_id) == ("cli", "create-org", None)
-    assert entry.diff["after"] == {"name": "Initech"}
-    [event] = await events(services, org.id)
-    assert (event.type, event.payload) == (
-        "org.created",
-        {"org_id": str(org.id), "name": "Initech"},
-    )
+    async with services.db.read_session() as session:
+        general = await session.scalar(select(Channel).where(Channel.org_id == org.id))
+    assert general is not None
+    assert (general.name, general.is_system, general.is_private) == ("general", True, False)
+    assert entry.diff["after"] == {"name": "Initech", "general_channel_id": str(general.id)}
+    assert [(e.type, e.channel_id) for e in await events(services, org.id)] == [
+        ("org.created", None),
+        ("channel.created", general.id),
+    ]
+
+
+async def test_new_users_join_general_and_cannot_leave(
+    services: Services, personas: Personas
+) -> None:
+    from tests.actions.helpers import as_user
+    from workchat.actions.channels import leave_channel
+
+    async with services.db.read_session() as session:
+        general = await session.scalar(
+            select(Channel).where(Channel.org_id == personas.bob.org_id, Channel.is_system)
+        )
+        assert general is not None
+        members = set(
+            await session.scalars(
+                select(Membership.user_id).where(Membership.channel_id == general.id)
+            )
+        )
+    assert members == {personas.alice.id, personas.bob.id}
+    before = await snapshot(services)
+    with pytest.raises(ActionError) as caught:
+        await leave_channel(services, as_user(personas.bob), general.id)
+    assert caught.value.code is ErrorCode.SYSTEM_CHANNEL
+    assert await snapshot(services) == before
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.actions.test_users import as_user
+from tests.actions.helpers import as_user
 from tests.conftest import Personas, audit_entries, events, snapshot
 from workchat.actions.tokens import create_api_token, revoke_api_token
 from workchat.auth.authenticate import AuthenticationFailed, authenticate

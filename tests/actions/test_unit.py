@@ -28,7 +28,10 @@ async def test_event_is_published_after_commit_with_its_seq(services: Services) 
 
     services.bus.publish = spy  # type: ignore[method-assign]
     org = await create_org(services, system(), "Published")
-    assert [(e.type, e.org_id, committed) for e, committed in seen] == [("org.created", org.id, 1)]
+    assert [(e.type, e.org_id, committed) for e, committed in seen] == [
+        ("org.created", org.id, 1),
+        ("channel.created", org.id, 1),
+    ]
 
 
 async def test_bus_delivers_the_committed_event(services: Services) -> None:
@@ -79,7 +82,7 @@ async def test_publish_failure_does_not_undo_the_commit(services: Services) -> N
     org = await create_org(services, system(), "Durable")
     assert await count_rows(services, Org, id=org.id) == 1
     assert await count_rows(services, AuditEntry, org_id=org.id) == 1
-    assert await count_rows(services, Event, org_id=org.id) == 1
+    assert await count_rows(services, Event, org_id=org.id) == 2  # org.created, channel.created
 
 
 async def test_read_only_credentials_cannot_write(services: Services) -> None:

@@ -5,25 +5,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from tests.actions.helpers import as_user
 from tests.conftest import PASSWORD, Personas, audit_entries, events, snapshot
 from workchat.actions.sessions import login
 from workchat.actions.tokens import create_api_token
 from workchat.actions.users import create_user, deactivate_user, update_user_role
-from workchat.auth.viewer import ALL_SCOPES, Viewer, anonymous
+from workchat.auth.viewer import anonymous
 from workchat.db.models import ApiToken, RefreshToken, User
 from workchat.errors import ActionError, ErrorCode, Forbidden
 from workchat.services import Services
-
-
-def as_user(persona, *, scopes: frozenset[str] = ALL_SCOPES) -> Viewer:  # type: ignore[no-untyped-def]
-    return Viewer(
-        user_id=persona.id,
-        org_id=persona.org_id,
-        role=persona.role,
-        scopes=scopes,
-        operation="test",
-        request_id="req-1",
-    )
 
 
 async def test_create_user(services: Services, personas: Personas) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from workchat.actions.access import require_admin
+from workchat.actions.channels import create_system_channel
 from workchat.actions.unit import unit_of_work
 from workchat.actions.validation import clean_text
 from workchat.auth.viewer import Viewer
@@ -25,6 +26,14 @@ async def create_org(services: Services, viewer: Viewer, name: str) -> Org:
         org = Org(name=name)
         unit.session.add(org)
         await unit.session.flush()
-        unit.audit(org.id, "org.create", "org", org.id, after={"name": org.name})
+        general = create_system_channel(unit, org.id)
+        unit.audit(
+            org.id,
+            "org.create",
+            "org",
+            org.id,
+            after={"name": org.name, "general_channel_id": str(general.id)},
+        )
         unit.emit(org.id, "org.created", {"org_id": str(org.id), "name": org.name})
+        unit.emit(org.id, "channel.created", {"channel_id": str(general.id)}, channel_id=general.id)
     return org

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workchat.actions.access import access_user, in_viewer_org, require_admin
+from workchat.actions.channels import join_system_channels
 from workchat.actions.unit import unit_of_work
 from workchat.actions.validation import check_password, check_role, clean_email, clean_text
 from workchat.audit import lock_org_chain
@@ -65,6 +66,7 @@ async def create_user(
             )
             unit.session.add(user)
             await unit.session.flush()
+            await join_system_channels(unit, org_id, user.id)  # everyone is in #general
             unit.audit(org_id, "user.create", "user", user.id, after=user_snapshot(user))
             unit.emit(org_id, "user.created", {"user_id": str(user.id)})
     except IntegrityError:

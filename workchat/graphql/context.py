@@ -30,7 +30,7 @@ class Context:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.services)
+        self.loaders = Loaders(self.services, lambda: self.viewer)
 
     def require_viewer(self) -> Viewer:
         if not self.viewer.is_authenticated:

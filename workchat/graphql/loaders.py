@@ -1,24 +1,30 @@
-"""DataLoaders, created per request (never shared: they cache), results in key order."""
+"""DataLoaders, created per request (never shared: they cache), results in key order.
+
+Each domain keeps its loaders in its own package; ``Loaders`` gathers this request's.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from typing import ClassVar, Generic, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import select
 from strawberry.dataloader import DataLoader
 
-from workchat.db.models import Org, User
+from workchat.auth.viewer import Viewer
+from workchat.db.models import Channel, Message, Org, User
 from workchat.services import Services
 
-M = TypeVar("M", Org, User)
+M = TypeVar("M", Org, User, Channel, Message)
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class ModelByIdLoader(DataLoader[uuid.UUID, M | None], Generic[M]):
     """One ``SELECT … WHERE id IN (…)`` per batch of keys."""
 
-    model: ClassVar[type[Org] | type[User]]
+    model: ClassVar[Any]
 
     def __init__(self, services: Services) -> None:
         self._services = services
@@ -27,8 +33,20 @@ class ModelByIdLoader(DataLoader[uuid.UUID, M | None], Generic[M]):
     async def _load(self, ids: Sequence[uuid.UUID]) -> list[M | None]:
         async with self._services.db.read_session() as session:
             result = await session.scalars(select(self.model).where(self.model.id.in_(ids)))
-            by_id: dict[uuid.UUID, M] = {row.id: row for row in result}  # type: ignore[misc,attr-defined]
+            by_id: dict[uuid.UUID, M] = {row.id: row for row in result}
         return [by_id.get(id_) for id_ in ids]
+
+
+class ViewerLoader(DataLoader[K, V], Generic[K, V]):
+    """A loader whose answers depend on who is asking (read at load time, after auth)."""
+
+    def __init__(self, services: Services, viewer: Callable[[], Viewer]) -> None:
+        self._services = services
+        self._viewer = viewer
+        super().__init__(load_fn=self._load)
+
+    async def _load(self, keys: Sequence[K]) -> list[V]:
+        raise NotImplementedError
 
 
 class UserByIdLoader(ModelByIdLoader[User]):
@@ -42,6 +60,25 @@ class OrgByIdLoader(ModelByIdLoader[Org]):
 class Loaders:
     """This request's loaders; add one attribute per ``<Thing>By<Key>Loader``."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, viewer: Callable[[], Viewer]) -> None:
+        from workchat.graphql.channels.loaders import (
+            ChannelByIdLoader,
+            MemberCountByChannelLoader,
+            UnreadStateByChannelLoader,
+            ViewerMembershipByChannelLoader,
+        )
+        from workchat.graphql.messages.loaders import (
+            MessageByIdLoader,
+            ReactionSummariesByMessageLoader,
+            RepliesByThreadLoader,
+        )
+
         self.user_by_id = UserByIdLoader(services)
         self.org_by_id = OrgByIdLoader(services)
+        self.channel_by_id = ChannelByIdLoader(services)
+        self.message_by_id = MessageByIdLoader(services)
+        self.member_count_by_channel = MemberCountByChannelLoader(services)
+        self.viewer_membership_by_channel = ViewerMembershipByChannelLoader(services, viewer)
+        self.unread_state_by_channel = UnreadStateByChannelLoader(services, viewer)
+        self.reaction_summaries_by_message = ReactionSummariesByMessageLoader(services, viewer)
+        self.replies_by_thread = RepliesByThreadLoader(services)

@@ -6,8 +6,13 @@ import strawberry
 from strawberry.types import Info
 
 from workchat.db.models import ApiToken, User
+from workchat.graphql.channels.loaders import load_visible_channel
+from workchat.graphql.channels.types import TYPE_NAME as CHANNEL
+from workchat.graphql.channels.types import ChannelNode
 from workchat.graphql.context import Context
 from workchat.graphql.ids import from_global_id
+from workchat.graphql.messages.queries import load_visible_message
+from workchat.graphql.messages.types import TYPE_NAME as MESSAGE
 from workchat.graphql.orgs.types import TYPE_NAME as ORG
 from workchat.graphql.orgs.types import OrgNode
 from workchat.graphql.relay import Node
@@ -30,6 +35,11 @@ async def resolve_node(info: Info[Context, None], id: strawberry.ID) -> Node | N
     if type_name == ORG:
         org = await loaders.org_by_id.load(db_id) if db_id == viewer.org_id else None
         return OrgNode.from_model(org) if org else None
+    if type_name == CHANNEL:
+        channel = await load_visible_channel(loaders, viewer, db_id)
+        return ChannelNode.from_model(channel) if channel else None
+    if type_name == MESSAGE:
+        return await load_visible_message(info.context, db_id)
     if type_name == API_TOKEN and viewer.is_admin:
         async with info.context.services.db.read_session() as session:
             token = await session.get(ApiToken, db_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -73,7 +73,22 @@ def decode_cursor(cursor: str, *, arity: int, argument: str = "after") -> list[A
     return key
 
 
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    items: list[T]
-    has_more: bool
+def build_connection(
+    nodes: list[T],
+    cursor: Callable[[T], str],
+    *,
+    has_next_page: bool,
+    has_previous_page: bool,
+    total_count: int | None = None,
+) -> Connection[T]:
+    edges = [Edge(cursor=cursor(node), node=node) for node in nodes]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_next_page,
+            has_previous_page=has_previous_page,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total_count,
+    )

@@ -14,8 +14,12 @@ from strawberry.types import Info
 
 from workchat.db.base import utcnow
 from workchat.errors import ErrorCode, RequestError
+from workchat.graphql.channels.mutations import ChannelMutations
+from workchat.graphql.channels.queries import ChannelQueries
 from workchat.graphql.context import Context
 from workchat.graphql.errors import ErrorCodes
+from workchat.graphql.messages.mutations import MessageMutations
+from workchat.graphql.messages.queries import MessageQueries
 from workchat.graphql.node import NodeQueries
 from workchat.graphql.orgs.queries import OrgQueries
 from workchat.graphql.sessions.mutations import SessionMutations
@@ -25,8 +29,17 @@ from workchat.graphql.users.mutations import UserMutations
 from workchat.graphql.users.queries import UserQueries
 from workchat.settings import Settings
 
-Query = merge_types("Query", (NodeQueries, UserQueries, OrgQueries))
-Mutation = merge_types("Mutation", (SessionMutations, UserMutations, TokenMutations))
+Query = merge_types("Query", (NodeQueries, UserQueries, OrgQueries, ChannelQueries, MessageQueries))
+Mutation = merge_types(
+    "Mutation",
+    (
+        SessionMutations,
+        UserMutations,
+        TokenMutations,
+        ChannelMutations,
+        MessageMutations,
+    ),
+)
 
 
 @strawberry.type

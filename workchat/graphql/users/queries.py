@@ -11,8 +11,7 @@ from workchat.errors import Unauthenticated
 from workchat.graphql.context import Context
 from workchat.graphql.relay import (
     Connection,
-    Edge,
-    PageInfo,
+    build_connection,
     decode_cursor,
     encode_cursor,
     page_size,
@@ -57,15 +56,10 @@ class UserQueries:
                 session, viewer, limit=limit, after=after_key, query=query
             )
             total = await user_actions.count_users(session, viewer) if not query else None
-        nodes = [UserNode.from_model(row) for row in rows]
-        edges = [Edge(cursor=_cursor(node), node=node) for node in nodes]
-        return Connection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=has_more,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+        return build_connection(
+            [UserNode.from_model(row) for row in rows],
+            _cursor,
+            has_next_page=has_more,
+            has_previous_page=after is not None,
             total_count=total,
         )

@@ -1,0 +1,91 @@
+"""Reactions: validated emoji, members only, idempotent, summarized in one query."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.actions.helpers import as_user, new_member
+from tests.conftest import Personas, audit_entries, events, snapshot
+from workchat.actions import channels as ch
+from workchat.actions import messages as msg
+from workchat.actions import reactions as rx
+from workchat.db.models import Message
+from workchat.errors import ActionError, ErrorCode
+from workchat.services import Services
+
+
+@pytest.fixture
+async def message(services: Services, personas: Personas) -> Message:
+    channel = await ch.create_channel(services, as_user(personas.alice), name="fun")
+    await ch.join_channel(services, as_user(personas.bob), channel.id)
+    return await msg.post_message(
+        services, as_user(personas.alice), channel_id=channel.id, body="hi"
+    )
+
+
+@pytest.mark.parametrize(
+    "emoji", ["👍", "❤️", "👍🏽", "👩‍💻", "🇫🇷", "1️⃣", ":party_parrot:", ":+1:", "✅"]
+)
+def test_valid_emoji(emoji: str) -> None:
+    assert rx.clean_emoji(f" {emoji} ") == emoji
+
+
+@pytest.mark.parametrize(
+    "emoji", ["", "a", "hello", ":Upper:", "::", ":" + "a" * 63 + ":", "👍 👍", "<b>", "👍a", "1"]
+)
+def test_invalid_emoji(emoji: str) -> None:
+    with pytest.raises(ActionError) as caught:
+        rx.clean_emoji(emoji)
+    assert (caught.value.code, caught.value.field) == (ErrorCode.INVALID_EMOJI, "emoji")
+
+
+async def test_add_and_remove_are_idempotent(
+    services: Services, personas: Personas, message: Message
+) -> None:
+    bob = as_user(personas.bob)
+    await rx.add_reaction(services, bob, message.id, "👍")
+    entry = (await audit_entries(services, personas.bob.org_id))[-1]
+    assert (entry.action, entry.diff["after"]) == ("reaction.add", {"emoji": "👍"})
+    event = (await events(services, personas.bob.org_id))[-1]
+    assert (event.type, event.payload["emoji"]) == ("reaction.added", "👍")
+    before = await snapshot(services)
+    await rx.add_reaction(services, bob, message.id, "👍")
+    assert await snapshot(services) == before
+    await rx.remove_reaction(services, bob, message.id, "👍")
+    assert (await audit_entries(services, personas.bob.org_id))[-1].action == "reaction.remove"
+    assert (await events(services, personas.bob.org_id))[-1].type == "reaction.removed"
+    before = await snapshot(services)
+    await rx.remove_reaction(services, bob, message.id, "👍")
+    assert await snapshot(services) == before
+
+
+async def test_refusals_change_nothing(
+    services: Services, personas: Personas, message: Message
+) -> None:
+    carol = await new_member(services, personas.bob.org_id, "carol")
+    before = await snapshot(services)
+    for viewer, emoji, code in [
+        (as_user(personas.bob), "nope", ErrorCode.INVALID_EMOJI),
+        (carol, "👍", ErrorCode.NOT_A_MEMBER),
+        (as_user(personas.eve), "👍", ErrorCode.NOT_FOUND),
+    ]:
+        with pytest.raises(ActionError) as caught:
+            await rx.add_reaction(services, viewer, message.id, emoji)
+        assert caught.value.code is code
+    assert await snapshot(services) == before
+    await msg.delete_message(services, as_user(personas.alice), message.id)
+    with pytest.raises(ActionError) as caught:
+        await rx.add_reaction(services, as_user(personas.bob), message.id, "👍")
+    assert caught.value.code is ErrorCode.MESSAGE_DELETED
+
+
+async def test_summaries(services: Services, personas: Personas, message: Message) -> None:
+    await rx.add_reaction(services, as_user(personas.bob), message.id, "👍")
+    await rx.add_reaction(services, as_user(personas.alice), message.id, "👍")
+    await rx.add_reaction(services, as_user(personas.alice), message.id, ":tada:")
+    async with services.db.read_session() as session:
+        summaries = await rx.reaction_summaries(session, personas.bob.id, [message.id])
+    [thumbs, tada] = summaries[message.id]
+    assert (thumbs.emoji, thumbs.count, thumbs.viewer_has_reacted) == ("👍", 2, True)
+    assert thumbs.user_ids == [personas.bob.id, personas.alice.id]
+    assert (tada.emoji, tada.count, tada.viewer_has_reacted) == (":tada:", 1, False)

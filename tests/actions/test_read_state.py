@@ -1,0 +1,84 @@
+"""Read markers move forward only; unread and mention counts follow from them."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.actions.helpers import as_user
+from tests.conftest import Personas, audit_entries, events, snapshot
+from workchat.actions import channels as ch
+from workchat.actions import messages as msg
+from workchat.actions import read_state as rs
+from workchat.errors import ActionError, ErrorCode
+from workchat.services import Services
+
+
+async def test_unread_counts_and_marker(services: Services, personas: Personas) -> None:
+    alice, bob = as_user(personas.alice), as_user(personas.bob)
+    channel = await ch.create_channel(services, alice, name="news")
+    await ch.join_channel(services, bob, channel.id)
+    posted = [
+        await msg.post_message(services, alice, channel_id=channel.id, body=body)
+        for body in ("one", "hey @Bob look", "three")
+    ]
+    await msg.post_message(services, bob, channel_id=channel.id, body="mine")  # not unread
+    async with services.db.read_session() as session:
+        state = (await rs.unread_states(session, bob, [channel.id]))[channel.id]
+    assert (state.unread, state.mentions) == (3, 1)
+
+    await rs.mark_channel_read(services, bob, channel_id=channel.id, up_to_message_id=posted[1].id)
+    entry = (await audit_entries(services, personas.bob.org_id))[-1]
+    assert (entry.action, entry.diff["after"]) == ("read.mark", {"last_read_seq": posted[1].seq})
+    event = (await events(services, personas.bob.org_id))[-1]
+    assert (event.type, event.user_id, event.channel_id) == (
+        "unread.changed",
+        personas.bob.id,
+        None,
+    )
+    async with services.db.read_session() as session:
+        state = (await rs.unread_states(session, bob, [channel.id]))[channel.id]
+    assert (state.unread, state.mentions) == (1, 0)
+
+    before = await snapshot(services)  # backwards is a no-op
+    await rs.mark_channel_read(services, bob, channel_id=channel.id, up_to_message_id=posted[0].id)
+    assert await snapshot(services) == before
+
+    await msg.delete_message(services, alice, posted[2].id)  # deleted ones are not unread
+    async with services.db.read_session() as session:
+        state = (await rs.unread_states(session, bob, [channel.id]))[channel.id]
+    assert state.unread == 0
+
+
+async def test_refusals(services: Services, personas: Personas) -> None:
+    alice, bob = as_user(personas.alice), as_user(personas.bob)
+    channel = await ch.create_channel(services, alice, name="news")
+    other = await ch.create_channel(services, alice, name="other")
+    message = await msg.post_message(services, alice, channel_id=channel.id, body="x")
+    elsewhere = await msg.post_message(services, alice, channel_id=other.id, body="y")
+    before = await snapshot(services)
+    for viewer, channel_id, message_id, code in [
+        (bob, channel.id, message.id, ErrorCode.NOT_A_MEMBER),
+        (as_user(personas.eve), channel.id, message.id, ErrorCode.NOT_FOUND),
+        (alice, channel.id, elsewhere.id, ErrorCode.NOT_FOUND),
+        (alice, channel.id, uuid.uuid4(), ErrorCode.NOT_FOUND),
+    ]:
+        with pytest.raises(ActionError) as caught:
+            await rs.mark_channel_read(
+                services, viewer, channel_id=channel_id, up_to_message_id=message_id
+            )
+        assert caught.value.code is code
+    assert await snapshot(services) == before
+
+
+async def test_a_new_member_starts_with_nothing_unread(
+    services: Services, personas: Personas
+) -> None:
+    alice, bob = as_user(personas.alice), as_user(personas.bob)
+    channel = await ch.create_channel(services, alice, name="history")
+    for index in range(3):
+        await msg.post_message(services, alice, channel_id=channel.id, body=str(index))
+    await ch.join_channel(services, bob, channel.id)
+    async with services.db.read_session() as session:
+        assert (await rs.unread_states(session, bob, [channel.id]))[channel.id].unread == 0

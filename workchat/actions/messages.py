@@ -1,0 +1,333 @@
+"""Message actions: post (roots and replies, idempotent per clientMutationId), edit with
+optimistic versioning and revisions, soft delete; and the thread reads."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from workchat.actions.access import require_user
+from workchat.actions.channels import access_channel, require_member, require_writable
+from workchat.actions.unit import unit_of_work
+from workchat.auth.viewer import Viewer
+from workchat.db.base import utcnow
+from workchat.db.models import Channel, Message, MessageRevision
+from workchat.errors import ActionError, ErrorCode, Forbidden, not_found
+from workchat.services import Services
+
+MAX_BODY = 40_000
+MAX_CLIENT_MUTATION_ID = 64
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+def clean_body(body: str) -> str:
+    cleaned = body.strip()
+    if not 1 <= len(cleaned) <= MAX_BODY:
+        raise ActionError(
+            ErrorCode.INVALID_INPUT, f"body must be 1-{MAX_BODY} characters", field="body"
+        )
+    if "\x00" in cleaned:
+        raise ActionError(ErrorCode.INVALID_INPUT, "body contains a NUL character", field="body")
+    return cleaned
+
+
+def message_event(message: Message) -> dict[str, Any]:
+    return {
+        "message_id": str(message.id),
+        "channel_id": str(message.channel_id),
+        "thread_id": str(message.thread_id),
+        "seq": message.seq,
+        "version": message.version,
+        "author_id": str(message.author_id),
+    }
+
+
+async def access_message(
+    session: AsyncSession,
+    viewer: Viewer,
+    message_id: uuid.UUID,
+    *,
+    field: str = "messageId",
+    for_update: bool = False,
+) -> tuple[Message, Channel]:
+    """The message and its channel if the viewer may read them; NOT_FOUND otherwise."""
+    require_user(viewer)
+    message = await session.get(Message, message_id, with_for_update=for_update)
+    if message is None or message.org_id != viewer.org_id:
+        raise not_found("message", field=field)
+    try:
+        channel = await access_channel(session, viewer, message.channel_id)
+    except ActionError:
+        raise not_found("message", field=field) from None
+    return message, channel
+
+
+class _AlreadyPosted(Exception):
+    def __init__(self, message_id: uuid.UUID) -> None:
+        self.message_id = message_id
+
+
+async def _earlier_post(
+    session: AsyncSession, viewer: Viewer, client_mutation_id: str
+) -> uuid.UUID | None:
+    return await session.scalar(
+        select(Message.id).where(
+            Message.author_id == viewer.user_id,
+            Message.client_mutation_id == client_mutation_id,
+            Message.created_at >= utcnow() - IDEMPOTENCY_WINDOW,
+        )
+    )
+
+
+async def post_message(
+    services: Services,
+    viewer: Viewer,
+    *,
+    channel_id: uuid.UUID,
+    body: str,
+    thread_id: uuid.UUID | None = None,
+    client_mutation_id: str | None = None,
+) -> Message:
+    """Post a root message, or a reply when ``thread_id`` names a root of the same channel.
+
+    The same ``client_mutation_id`` from the same user within 24 hours returns the message
+    the first call created and writes nothing (agents and flaky networks retry).
+    """
+    require_user(viewer)
+    body = clean_body(body)
+    if client_mutation_id is not None and len(client_mutation_id) > MAX_CLIENT_MUTATION_ID:
+        raise ActionError(
+            ErrorCode.INVALID_INPUT, "clientMutationId is too long", field="clientMutationId"
+        )
+    try:
+        async with unit_of_work(services, viewer) as unit:
+            session = unit.session
+            channel = await access_channel(session, viewer, channel_id)
+            require_writable(channel)
+            await require_member(session, viewer, channel)
+            root = None
+            if thread_id is not None:
+                root = await session.get(Message, thread_id)
+                if root is None or root.channel_id != channel.id or root.deleted_at is not None:
+                    raise ActionError(
+                        ErrorCode.THREAD_NOT_FOUND,
+                        "no such thread in this channel",
+                        field="threadId",
+                    )
+                if root.thread_id != root.id:
+                    raise ActionError(
+                        ErrorCode.THREAD_NOT_FOUND,
+                        "replies cannot be replied to: use the thread's root",
+                        field="threadId",
+                    )
+            # Taking the next seq locks the channel row: posts to one channel serialize here,
+            # so seqs have no gaps and the idempotency check below sees earlier retries.
+            seq = (
+                await session.execute(
+                    update(Channel)
+                    .where(Channel.id == channel.id)
+                    .values(last_seq=Channel.last_seq + 1)
+                    .returning(Channel.last_seq)
+                    .execution_options(synchronize_session=False)
+                )
+            ).scalar_one()
+            if client_mutation_id is not None:
+                earlier = await _earlier_post(session, viewer, client_mutation_id)
+                if earlier is not None:
+                    raise _AlreadyPosted(earlier)  # rolls back the seq we just took
+            now = utcnow()
+            message_id = uuid.uuid4()
+            message = Message(
+                id=message_id,
+                org_id=channel.org_id,
+                channel_id=channel.id,
+                thread_id=root.id if root else message_id,
+                author_id=viewer.user_id,
+                body=body,
+                version=1,
+                seq=seq,
+                created_at=now,
+                reply_count=0,
+                client_mutation_id=client_mutation_id,
+            )
+            session.add(message)
+            await session.flush()
+            if root is not None:
+                # In SQL, not from the loaded row: concurrent replies must not lose a count.
+                await session.execute(
+                    update(Message)
+                    .where(Message.id == root.id)
+                    .values(reply_count=Message.reply_count + 1, last_reply_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+            unit.audit(
+                channel.org_id,
+                "message.post",
+                "message",
+                message.id,
+                after={
+                    "body": body,
+                    "channel_id": str(channel.id),
+                    "thread_id": str(message.thread_id),
+                },
+            )
+            unit.emit(
+                channel.org_id, "message.posted", message_event(message), channel_id=channel.id
+            )
+    except _AlreadyPosted as duplicate:
+        async with services.db.read_session() as session:
+            original = await session.get(Message, duplicate.message_id)
+            assert original is not None
+            return original
+    return message
+
+
+async def edit_message(
+    services: Services,
+    viewer: Viewer,
+    *,
+    message_id: uuid.UUID,
+    body: str,
+    expected_version: int | None = None,
+) -> Message:
+    """Replace the body; a stale ``expected_version`` is a VERSION_CONFLICT carrying the
+    current version. The previous body is kept as a revision."""
+    body = clean_body(body)
+    async with unit_of_work(services, viewer) as unit:
+        message, channel = await access_message(unit.session, viewer, message_id, for_update=True)
+        if message.author_id != viewer.user_id:
+            raise Forbidden("only the author may edit a message")
+        if message.deleted_at is not None:
+            raise ActionError(
+                ErrorCode.MESSAGE_DELETED, "the message was deleted", field="messageId"
+            )
+        require_writable(channel)
+        if expected_version is not None and expected_version != message.version:
+            raise ActionError(
+                ErrorCode.VERSION_CONFLICT,
+                f"the message is at version {message.version}, not {expected_version}",
+                field="expectedVersion",
+                current_version=message.version,
+            )
+        if body == message.body:
+            return message
+        now = utcnow()
+        unit.session.add(
+            MessageRevision(
+                message_id=message.id,
+                version=message.version,
+                body=message.body,
+                edited_by=viewer.user_id,
+                edited_at=now,
+            )
+        )
+        before = {"body": message.body, "version": message.version}
+        message.body, message.version, message.edited_at = body, message.version + 1, now
+        unit.audit(
+            message.org_id,
+            "message.edit",
+            "message",
+            message.id,
+            before=before,
+            after={"body": message.body, "version": message.version},
+        )
+        unit.emit(
+            message.org_id, "message.edited", message_event(message), channel_id=message.channel_id
+        )
+    return message
+
+
+async def delete_message(services: Services, viewer: Viewer, message_id: uuid.UUID) -> Message:
+    """Soft delete (author or admin): the body is cleared, replies stay."""
+    async with unit_of_work(services, viewer) as unit:
+        message, channel = await access_message(unit.session, viewer, message_id, for_update=True)
+        if message.author_id != viewer.user_id and not viewer.is_admin:
+            raise Forbidden("only the author or an admin may delete a message")
+        if message.deleted_at is not None:
+            return message
+        require_writable(channel)
+        before = {"body": message.body, "deleted": False}
+        message.body, message.deleted_at = "", utcnow()
+        message.version += 1
+        unit.audit(
+            message.org_id,
+            "message.delete",
+            "message",
+            message.id,
+            before=before,
+            after={"body": "", "deleted": True},
+        )
+        unit.emit(
+            message.org_id, "message.deleted", message_event(message), channel_id=message.channel_id
+        )
+    return message
+
+
+# Reads ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SeqWindow:
+    """A keyset page by seq: ``first`` after a seq, or ``last`` before one."""
+
+    limit: int
+    after: int | None = None
+    before: int | None = None
+    from_end: bool = False
+
+
+async def list_roots(
+    session: AsyncSession, channel: Channel, window: SeqWindow
+) -> tuple[list[Message], bool]:
+    """Thread roots of a channel, oldest first; also whether more exist in the page's
+    direction. Keyset by seq, so concurrent posts never shift a page."""
+    query = select(Message).where(Message.channel_id == channel.id, Message.thread_id == Message.id)
+    return await _seq_page(session, query, window)
+
+
+async def list_replies(
+    session: AsyncSession, root: Message, window: SeqWindow
+) -> tuple[list[Message], bool]:
+    query = select(Message).where(Message.thread_id == root.id, Message.id != root.id)
+    return await _seq_page(session, query, window)
+
+
+async def _seq_page(
+    session: AsyncSession, query: Any, window: SeqWindow
+) -> tuple[list[Message], bool]:
+    if window.after is not None:
+        query = query.where(Message.seq > window.after)
+    if window.before is not None:
+        query = query.where(Message.seq < window.before)
+    if window.from_end:
+        rows = list(
+            await session.scalars(query.order_by(Message.seq.desc()).limit(window.limit + 1))
+        )
+        return list(reversed(rows[: window.limit])), len(rows) > window.limit
+    rows = list(await session.scalars(query.order_by(Message.seq).limit(window.limit + 1)))
+    return rows[: window.limit], len(rows) > window.limit
+
+
+async def list_revisions(session: AsyncSession, message_id: uuid.UUID) -> list[MessageRevision]:
+    """Earlier bodies of a message, oldest first (callers check who may see them)."""
+    rows = await session.scalars(
+        select(MessageRevision)
+        .where(MessageRevision.message_id == message_id)
+        .order_by(MessageRevision.version)
+    )
+    return list(rows)
+
+
+def visible_message(viewer: Viewer) -> Any:
+    """SQL condition: messages in channels the viewer can read."""
+    from workchat.actions.channels import visible_channels
+
+    return and_(
+        Message.org_id == viewer.org_id,
+        Message.channel_id.in_(select(Channel.id).where(visible_channels(viewer))),
+    )

@@ -1,0 +1,136 @@
+"""Reactions: add and remove (both idempotent), members only; and the summaries read."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from workchat.actions.channels import require_member, require_writable
+from workchat.actions.messages import access_message
+from workchat.actions.unit import unit_of_work
+from workchat.auth.viewer import Viewer
+from workchat.db.base import utcnow
+from workchat.db.models import Message, Reaction
+from workchat.errors import ActionError, ErrorCode
+from workchat.services import Services
+
+SHORT_NAME = re.compile(r"^:[a-z0-9_+\-]{1,62}:$")
+MAX_EMOJI_CODEPOINTS = 16
+# Joiners and modifiers that appear inside emoji sequences.
+EMOJI_GLUE = {0x200D, 0xFE0E, 0xFE0F, 0x20E3}
+SUMMARY_USERS = 3
+
+
+def _is_emoji_codepoint(cp: int) -> bool:
+    return (
+        0x1F000 <= cp <= 0x1FAFF  # pictographs, emoticons, transport, flags, supplements
+        or 0x2600 <= cp <= 0x27BF  # misc symbols, dingbats
+        or 0x2300 <= cp <= 0x23FF  # technical (watch, hourglass, …)
+        or 0x2B00 <= cp <= 0x2BFF  # arrows, stars
+        or 0xE0020 <= cp <= 0xE007F  # tag sequences (subdivision flags)
+        or cp in (0x00A9, 0x00AE, 0x203C, 0x2049, 0x2122, 0x2139, 0x3030, 0x303D, 0x3297, 0x3299)
+        or 0x2194 <= cp <= 0x21AA
+        or 0x25AA <= cp <= 0x25FE
+    )
+
+
+def clean_emoji(emoji: str) -> str:
+    """A Unicode emoji (sequence) or a ``:short_name:``; anything else is INVALID_EMOJI."""
+    value = unicodedata.normalize("NFC", emoji.strip())
+    if SHORT_NAME.match(value):
+        return value
+    codepoints = [ord(ch) for ch in value]
+    keycap = len(codepoints) >= 2 and codepoints[-1] == 0x20E3 and value[0] in "0123456789#*"
+    if (
+        value
+        and len(codepoints) <= MAX_EMOJI_CODEPOINTS
+        and (keycap or _is_emoji_codepoint(codepoints[0]))
+        and all(
+            _is_emoji_codepoint(cp) or cp in EMOJI_GLUE or (keycap and i == 0)
+            for i, cp in enumerate(codepoints)
+        )
+    ):
+        return value
+    raise ActionError(
+        ErrorCode.INVALID_EMOJI, "emoji must be a Unicode emoji or a :short_name:", field="emoji"
+    )
+
+
+async def _reactable(session: AsyncSession, viewer: Viewer, message_id: uuid.UUID) -> Message:
+    message, channel = await access_message(session, viewer, message_id)
+    await require_member(session, viewer, channel)
+    require_writable(channel)
+    if message.deleted_at is not None:
+        raise ActionError(ErrorCode.MESSAGE_DELETED, "the message was deleted", field="messageId")
+    return message
+
+
+async def add_reaction(
+    services: Services, viewer: Viewer, message_id: uuid.UUID, emoji: str
+) -> Message:
+    emoji = clean_emoji(emoji)
+    async with unit_of_work(services, viewer) as unit:
+        message = await _reactable(unit.session, viewer, message_id)
+        key = (message.id, viewer.user_id, emoji)
+        if await unit.session.get(Reaction, key) is not None:
+            return message
+        unit.session.add(
+            Reaction(
+                message_id=message.id, user_id=viewer.user_id, emoji=emoji, created_at=utcnow()
+            )
+        )
+        payload = {"message_id": str(message.id), "user_id": str(viewer.user_id), "emoji": emoji}
+        unit.audit(message.org_id, "reaction.add", "message", message.id, after={"emoji": emoji})
+        unit.emit(message.org_id, "reaction.added", payload, channel_id=message.channel_id)
+    return message
+
+
+async def remove_reaction(
+    services: Services, viewer: Viewer, message_id: uuid.UUID, emoji: str
+) -> Message:
+    emoji = clean_emoji(emoji)
+    async with unit_of_work(services, viewer) as unit:
+        message = await _reactable(unit.session, viewer, message_id)
+        reaction = await unit.session.get(Reaction, (message.id, viewer.user_id, emoji))
+        if reaction is None:
+            return message
+        await unit.session.delete(reaction)
+        payload = {"message_id": str(message.id), "user_id": str(viewer.user_id), "emoji": emoji}
+        unit.audit(
+            message.org_id, "reaction.remove", "message", message.id, before={"emoji": emoji}
+        )
+        unit.emit(message.org_id, "reaction.removed", payload, channel_id=message.channel_id)
+    return message
+
+
+@dataclass
+class Summary:
+    emoji: str
+    count: int = 0
+    viewer_has_reacted: bool = False
+    user_ids: list[uuid.UUID] = field(default_factory=list)
+
+
+async def reaction_summaries(
+    session: AsyncSession, viewer_id: uuid.UUID | None, message_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Summary]]:
+    """Per message, one summary per emoji in order of first use: one query for all."""
+    rows = await session.execute(
+        select(Reaction.message_id, Reaction.emoji, Reaction.user_id)
+        .where(Reaction.message_id.in_(message_ids))
+        .order_by(Reaction.created_at, Reaction.emoji, Reaction.user_id)
+    )
+    result: dict[uuid.UUID, dict[str, Summary]] = {}
+    for message_id, emoji, user_id in rows:
+        summary = result.setdefault(message_id, {}).setdefault(emoji, Summary(emoji))
+        summary.count += 1
+        summary.viewer_has_reacted |= user_id == viewer_id
+        if len(summary.user_ids) < SUMMARY_USERS:
+            summary.user_ids.append(user_id)
+    return {message_id: list(by_emoji.values()) for message_id, by_emoji in result.items()}

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from workchat.actions.channels import list_members
+from workchat.actions.messages import list_roots
+from workchat.db.models import Channel
+from workchat.graphql.context import Context
+from workchat.graphql.ids import to_global_id
+from workchat.graphql.relay import (
+    Connection,
+    Node,
+    build_connection,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+)
+from workchat.graphql.users.types import UserNode
+
+if TYPE_CHECKING:
+    from workchat.graphql.messages.types import MessageNode
+
+TYPE_NAME = "Channel"
+
+
+@strawberry.input
+class ChannelFilter:
+    joined: bool | None = strawberry.field(
+        default=None, description="Only channels the viewer is in (true) or not in (false)."
+    )
+    include_archived: bool = False
+    name_contains: str | None = None
+
+
+@strawberry.type(name="Channel", description="A public or private conversation space.")
+class ChannelNode(Node):
+    id: strawberry.ID
+    name: str
+    description: str
+    is_private: bool
+    is_system: bool
+    created_at: datetime
+    archived_at: datetime | None
+    db_id: strawberry.Private[uuid.UUID]
+    created_by_id: strawberry.Private[uuid.UUID | None]
+    model: strawberry.Private[Channel]
+
+    @strawberry.field
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @strawberry.field
+    async def created_by(self, info: Info[Context, None]) -> UserNode | None:
+        if self.created_by_id is None:
+            return None
+        user = await info.context.loaders.user_by_id.load(self.created_by_id)
+        return UserNode.from_model(user) if user else None
+
+    @strawberry.field
+    async def member_count(self, info: Info[Context, None]) -> int:
+        return await info.context.loaders.member_count_by_channel.load(self.db_id)
+
+    @strawberry.field
+    async def viewer_is_member(self, info: Info[Context, None]) -> bool:
+        return await info.context.loaders.viewer_membership_by_channel.load(self.db_id) is not None
+
+    @strawberry.field(description="Messages after the viewer's read marker, not their own.")
+    async def unread_count(self, info: Info[Context, None]) -> int:
+        return (await info.context.loaders.unread_state_by_channel.load(self.db_id)).unread
+
+    @strawberry.field(description="Unread messages that mention the viewer as @display name.")
+    async def mention_count(self, info: Info[Context, None]) -> int:
+        return (await info.context.loaders.unread_state_by_channel.load(self.db_id)).mentions
+
+    @strawberry.field
+    async def members(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Connection[UserNode]:
+        limit = page_size(first)
+        after_key = None
+        if after is not None:
+            key, raw_id = decode_cursor(after, arity=2)
+            after_key = (str(key), _uuid(raw_id))
+        async with info.context.services.db.read_session() as session:
+            users, has_more = await list_members(session, self.model, limit=limit, after=after_key)
+        return build_connection(
+            [UserNode.from_model(user) for user in users],
+            lambda node: encode_cursor(node.display_name.lower(), str(node.db_id)),
+            has_next_page=has_more,
+            has_previous_page=after is not None,
+        )
+
+    @strawberry.field(description="Thread roots, oldest first; with no arguments the newest 50.")
+    async def messages(
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[MessageNode, strawberry.lazy("workchat.graphql.messages.types")]]:
+        from workchat.graphql.messages.types import MessageNode, message_cursor, seq_window
+
+        window = seq_window(first, after, last, before)
+        async with info.context.services.db.read_session() as session:
+            rows, has_more = await list_roots(session, self.model, window)
+        return build_connection(
+            [MessageNode.from_model(row) for row in rows],
+            message_cursor,
+            has_next_page=has_more if not window.from_end else window.before is not None,
+            has_previous_page=has_more if window.from_end else window.after is not None,
+        )
+
+    @classmethod
+    def from_model(cls, channel: Channel) -> ChannelNode:
+        return cls(
+            id=to_global_id(TYPE_NAME, channel.id),
+            name=channel.name,
+            description=channel.description,
+            is_private=channel.is_private,
+            is_system=channel.is_system,
+            created_at=channel.created_at,
+            archived_at=channel.archived_at,
+            db_id=channel.id,
+            created_by_id=channel.created_by,
+            model=channel,
+        )
+
+
+def _uuid(raw: object) -> uuid.UUID:
+    from workchat.errors import ErrorCode, RequestError
+
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        raise RequestError("after is not a valid cursor", ErrorCode.INVALID_INPUT) from None
