@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import json
 import os
 import secrets
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
@@ -205,6 +207,61 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
     return _run(settings, work)
 
 
+def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
+    """JSON Lines, one entry per line in chain order, with the hashes for re-verification."""
+    from workchat.actions.audit_log import AuditFilter, stream_audit_entries
+    from workchat.db.models import Org
+
+    try:
+        since = datetime.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        print("error: --since must be an ISO date or timestamp", file=sys.stderr)
+        return 2
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+
+    async def work(services: Services, out: TextIO) -> int:
+        count = 0
+        async with services.db.read_session() as session:
+            query = select(Org).order_by(Org.name)
+            if args.org:
+                query = query.where(Org.name == args.org)
+            orgs = list(await session.scalars(query))
+            if args.org and not orgs:
+                print(f"error: no org named {args.org!r}", file=sys.stderr)
+                return 1
+            for org in orgs:
+                async for entry in stream_audit_entries(session, org.id, AuditFilter(since=since)):
+                    out.write(json.dumps(audit_record(entry), ensure_ascii=False) + "\n")
+                    count += 1
+        print(f"exported {count} audit entries", file=sys.stderr)
+        return 0
+
+    if args.output == "-":
+        return _run(settings, lambda services: work(services, sys.stdout))
+    with open(args.output, "w", encoding="utf-8") as handle:
+        return _run(settings, lambda services: work(services, handle))
+
+
+def audit_record(entry: Any) -> dict[str, Any]:
+    return {
+        "org_id": str(entry.org_id),
+        "seq": entry.seq,
+        "id": str(entry.id),
+        "at": entry.at.isoformat(),
+        "actor_id": str(entry.actor_id) if entry.actor_id else None,
+        "via": entry.via,
+        "operation": entry.operation,
+        "action": entry.action,
+        "target_type": entry.target_type,
+        "target_id": entry.target_id,
+        "diff": entry.diff,
+        "request_id": entry.request_id,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workchat", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -243,6 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify = audit_sub.add_parser("verify", help="check every org's hash chain")
     verify.add_argument("--org", help="only this org (by name)")
     verify.set_defaults(handler=cmd_audit_verify)
+    export = audit_sub.add_parser("export", help="write entries as JSON Lines for archiving")
+    export.add_argument("--since", help="only entries at or after this ISO date/time (UTC)")
+    export.add_argument("--org", help="only this org (by name)")
+    export.add_argument("--output", "-o", default="-", help="file to write (default stdout)")
+    export.set_defaults(handler=cmd_audit_export)
     return parser
 
 

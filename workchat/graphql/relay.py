@@ -92,3 +92,11 @@ def build_connection(
         ),
         total_count=total_count,
     )
+
+
+def decode_int_cursor(cursor: str, *, argument: str) -> int:
+    """A cursor holding one integer key (a seq)."""
+    [value] = decode_cursor(cursor, arity=1, argument=argument)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise RequestError(f"{argument} is not a valid cursor", ErrorCode.INVALID_INPUT)
+    return value

@@ -14,6 +14,7 @@ from strawberry.types import Info
 
 from workchat.db.base import utcnow
 from workchat.errors import ErrorCode, RequestError
+from workchat.graphql.audit.queries import AuditQueries
 from workchat.graphql.channels.mutations import ChannelMutations
 from workchat.graphql.channels.queries import ChannelQueries
 from workchat.graphql.context import Context
@@ -29,7 +30,10 @@ from workchat.graphql.users.mutations import UserMutations
 from workchat.graphql.users.queries import UserQueries
 from workchat.settings import Settings
 
-Query = merge_types("Query", (NodeQueries, UserQueries, OrgQueries, ChannelQueries, MessageQueries))
+Query = merge_types(
+    "Query",
+    (NodeQueries, UserQueries, OrgQueries, ChannelQueries, MessageQueries, AuditQueries),
+)
 Mutation = merge_types(
     "Mutation",
     (

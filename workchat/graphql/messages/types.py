@@ -16,7 +16,7 @@ from workchat.graphql.relay import (
     Connection,
     Node,
     build_connection,
-    decode_cursor,
+    decode_int_cursor,
     encode_cursor,
     page_size,
 )
@@ -34,20 +34,13 @@ def seq_window(
     """Relay arguments as a seq window; with none, the newest page (newest last)."""
     if first is not None and last is not None:
         raise RequestError("pass either first or last, not both", ErrorCode.INVALID_INPUT)
-    after_seq = _seq(after, "after") if after is not None else None
-    before_seq = _seq(before, "before") if before is not None else None
+    after_seq = decode_int_cursor(after, argument="after") if after is not None else None
+    before_seq = decode_int_cursor(before, argument="before") if before is not None else None
     if first is not None or (after is not None and last is None):
         return SeqWindow(limit=page_size(first), after=after_seq, before=before_seq)
     return SeqWindow(
         limit=page_size(last, argument="last"), after=after_seq, before=before_seq, from_end=True
     )
-
-
-def _seq(cursor: str, argument: str) -> int:
-    [seq] = decode_cursor(cursor, arity=1, argument=argument)
-    if not isinstance(seq, int) or isinstance(seq, bool):
-        raise RequestError(f"{argument} is not a valid cursor", ErrorCode.INVALID_INPUT)
-    return seq
 
 
 def message_cursor(node: MessageNode) -> str:

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from workchat.db.models import AuditEntry
+from workchat.graphql.context import Context
+from workchat.graphql.ids import to_global_id
+from workchat.graphql.relay import Node
+from workchat.graphql.users.types import UserNode
+
+TYPE_NAME = "AuditEntry"
+
+
+@strawberry.input(name="AuditFilter")
+class AuditFilterInput:
+    actor_id: strawberry.ID | None = None
+    action: str | None = strawberry.field(default=None, description="e.g. message.edit")
+    target_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The target's global ID."
+    )
+    since: datetime | None = strawberry.field(default=None, description="Inclusive.")
+    until: datetime | None = strawberry.field(default=None, description="Exclusive.")
+
+
+@strawberry.type(name="AuditEntry", description="One recorded action; entries never change.")
+class AuditEntryNode(Node):
+    id: strawberry.ID
+    seq: int = strawberry.field(description="Position in the org's hash chain.")
+    via: str = strawberry.field(description="graphql, mcp or cli.")
+    operation: str | None = strawberry.field(description="The GraphQL operation or tool name.")
+    action: str
+    target_type: str
+    target_id: str | None = strawberry.field(description="The target's global ID, when it has one.")
+    diff: JSON = strawberry.field(
+        description="`patch` (RFC 6902 JSON Patch), and `before`/`after` of the changed fields."
+    )
+    request_id: str | None
+    at: datetime
+    prev_hash: str
+    hash: str
+    actor_db_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="Who acted; null for the operator at the command line.")
+    async def actor(self, info: Info[Context, None]) -> UserNode | None:
+        if self.actor_db_id is None:
+            return None
+        user = await info.context.loaders.user_by_id.load(self.actor_db_id)
+        return UserNode.from_model(user) if user else None
+
+    @classmethod
+    def from_model(cls, entry: AuditEntry) -> AuditEntryNode:
+        return cls(
+            id=to_global_id(TYPE_NAME, entry.id),
+            seq=entry.seq,
+            via=entry.via,
+            operation=entry.operation,
+            action=entry.action,
+            target_type=entry.target_type,
+            target_id=_target_global_id(entry.target_type, entry.target_id),
+            diff=entry.diff,  # type: ignore[arg-type]
+            request_id=entry.request_id,
+            at=entry.at,
+            prev_hash=entry.prev_hash,
+            hash=entry.hash,
+            actor_db_id=entry.actor_id,
+        )
+
+
+TARGET_TYPE_NAMES = {
+    "org": "Org",
+    "user": "User",
+    "channel": "Channel",
+    "message": "Message",
+    "api_token": "ApiToken",
+}
+
+
+def _target_global_id(target_type: str, target_id: str | None) -> str | None:
+    type_name = TARGET_TYPE_NAMES.get(target_type)
+    if target_id is None or type_name is None:
+        return target_id
+    try:
+        return to_global_id(type_name, uuid.UUID(target_id))
+    except ValueError:
+        return target_id
