@@ -22,6 +22,7 @@ class ErrorCode(StrEnum):
     SYSTEM_CHANNEL = "SYSTEM_CHANNEL"
     MESSAGE_DELETED = "MESSAGE_DELETED"
     INVALID_EMOJI = "INVALID_EMOJI"
+    INVALID_QUERY = "INVALID_QUERY"
     # Whole-request failures: top-level GraphQL errors with ``extensions.code``.
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
@@ -51,11 +52,14 @@ class RequestError(Exception):
 
     code: ErrorCode = ErrorCode.BAD_REQUEST
 
-    def __init__(self, message: str, code: ErrorCode | None = None) -> None:
+    def __init__(
+        self, message: str, code: ErrorCode | None = None, **extensions: str | int
+    ) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
+        self.extensions = extensions  # extra, client-visible details (e.g. a position)
 
 
 class Unauthenticated(RequestError):

@@ -18,6 +18,8 @@ from workchat.auth.viewer import Viewer
 from workchat.db.base import utcnow
 from workchat.db.models import Channel, Message, MessageRevision
 from workchat.errors import ActionError, ErrorCode, Forbidden, not_found
+from workchat.search.keys import search_key
+from workchat.search.query import index_text
 from workchat.services import Services
 
 MAX_BODY = 40_000
@@ -154,6 +156,8 @@ async def post_message(
                 created_at=now,
                 reply_count=0,
                 client_mutation_id=client_mutation_id,
+                search_key=search_key(),
+                search_text=index_text(body),
             )
             session.add(message)
             await session.flush()
@@ -228,6 +232,7 @@ async def edit_message(
         )
         before = {"body": message.body, "version": message.version}
         message.body, message.version, message.edited_at = body, message.version + 1, now
+        message.search_text = index_text(body)
         unit.audit(
             message.org_id,
             "message.edit",
@@ -252,7 +257,7 @@ async def delete_message(services: Services, viewer: Viewer, message_id: uuid.UU
             return message
         require_writable(channel)
         before = {"body": message.body, "deleted": False}
-        message.body, message.deleted_at = "", utcnow()
+        message.body, message.deleted_at, message.search_text = "", utcnow(), ""
         message.version += 1
         unit.audit(
             message.org_id,

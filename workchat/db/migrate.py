@@ -35,8 +35,9 @@ def downgrade(url: str, revision: str = "base") -> None:
 
 
 def include_name(name: str | None, type_: str, _parents: object) -> bool:
-    """Search indexes (FTS5 virtual tables and their shadow tables) are managed by hand."""
-    return not (type_ == "table" and name is not None and name.startswith("search_"))
+    """Search indexes (FTS5 virtual tables, their shadow tables, PostgreSQL's GIN index) are
+    managed by hand in migrations: autogenerate must not try to drop them."""
+    return not (type_ in ("table", "index") and name is not None and name.startswith("search_"))
 
 
 async def pending_model_changes(url: str) -> list[object]:

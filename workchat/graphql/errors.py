@@ -71,7 +71,7 @@ class ErrorCodes(SchemaExtension):
         processed: list[GraphQLError] = []
         for error in errors:
             code, message = _code_for(error)
-            extensions = {"code": code.value}
+            extensions: dict[str, object] = {"code": code.value}
             if code is DomainErrorCode.INTERNAL:
                 log.error(
                     "unexpected error (request %s)", request_id, exc_info=error.original_error
@@ -79,6 +79,8 @@ class ErrorCodes(SchemaExtension):
                 extensions["requestId"] = request_id or ""
             elif isinstance(error.original_error, ActionError) and error.original_error.field:
                 extensions["field"] = error.original_error.field
+            elif isinstance(error.original_error, RequestError):
+                extensions.update(error.original_error.extensions)
             processed.append(
                 GraphQLError(
                     message=message or error.message,

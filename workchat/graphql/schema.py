@@ -23,6 +23,7 @@ from workchat.graphql.messages.mutations import MessageMutations
 from workchat.graphql.messages.queries import MessageQueries
 from workchat.graphql.node import NodeQueries
 from workchat.graphql.orgs.queries import OrgQueries
+from workchat.graphql.search.queries import SearchQueries
 from workchat.graphql.sessions.mutations import SessionMutations
 from workchat.graphql.tokens.mutations import TokenMutations
 from workchat.graphql.tokens.types import ApiTokenNode
@@ -32,7 +33,15 @@ from workchat.settings import Settings
 
 Query = merge_types(
     "Query",
-    (NodeQueries, UserQueries, OrgQueries, ChannelQueries, MessageQueries, AuditQueries),
+    (
+        NodeQueries,
+        UserQueries,
+        OrgQueries,
+        ChannelQueries,
+        MessageQueries,
+        SearchQueries,
+        AuditQueries,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
