@@ -69,3 +69,74 @@ def test_drift_is_detected(empty_database: str) -> None:
     finally:
         table._columns.remove(column)
     assert any("drift_probe" in repr(change) for change in changes)
+
+
+def test_search_migration_indexes_existing_messages(empty_database: str) -> None:
+    """Messages written before 0002 get keys and search text, and are found afterwards."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    upgrade(empty_database, "0001")
+    ids = {name: uuid.uuid4() for name in ("org", "user", "channel", "message")}
+    is_sqlite = empty_database.startswith("sqlite")
+
+    def value(key: str) -> object:
+        return ids[key].hex if is_sqlite else ids[key]
+
+    async def seed_and_query() -> list[str]:
+        engine = create_async_engine(normalize_url(empty_database), poolclass=NullPool)
+        now = datetime.now(UTC).replace(tzinfo=None) if is_sqlite else datetime.now(UTC)
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("INSERT INTO orgs (id, name, created_at) VALUES (:id, 'O', :now)"),
+                {"id": value("org"), "now": now},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO users (id, org_id, email, display_name, role, is_active, "
+                    "created_at) VALUES (:id, :org, 'u@example.com', 'U', 'member', true, :now)"
+                ),
+                {"id": value("user"), "org": value("org"), "now": now},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO channels (id, org_id, name, name_key, description, is_private, "
+                    "is_system, created_at, last_seq) "
+                    "VALUES (:id, :org, 'c', 'c', '', false, false, :now, 1)"
+                ),
+                {"id": value("channel"), "org": value("org"), "now": now},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO messages (id, org_id, channel_id, thread_id, author_id, body, "
+                    "version, seq, created_at, reply_count) VALUES (:id, :org, :channel, :id, "
+                    ":user, 'Legacy Café message', 1, 1, :now, 0)"
+                ),
+                {
+                    "id": value("message"),
+                    "org": value("org"),
+                    "channel": value("channel"),
+                    "user": value("user"),
+                    "now": now,
+                },
+            )
+        await engine.dispose()
+        await asyncio.to_thread(upgrade, empty_database)
+        engine = create_async_engine(normalize_url(empty_database), poolclass=NullPool)
+        async with engine.connect() as conn:
+            if is_sqlite:
+                sql = (
+                    "SELECT m.search_text FROM search_messages f JOIN messages m "
+                    "ON m.search_key = f.rowid WHERE search_messages MATCH '\"café\"'"
+                )
+            else:
+                sql = (
+                    "SELECT search_text FROM messages WHERE to_tsvector('simple', search_text) "
+                    "@@ to_tsquery('simple', 'café')"
+                )
+            found = list((await conn.execute(text(sql))).scalars())
+        await engine.dispose()
+        return found
+
+    assert asyncio.run(seed_and_query()) == ["legacy café message"]
