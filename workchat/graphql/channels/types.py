@@ -104,17 +104,12 @@ class ChannelNode(Node):
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[Annotated[MessageNode, strawberry.lazy("workchat.graphql.messages.types")]]:
-        from workchat.graphql.messages.types import MessageNode, message_cursor, seq_window
+        from workchat.graphql.messages.types import message_connection, seq_window
 
         window = seq_window(first, after, last, before)
         async with info.context.services.db.read_session() as session:
             rows, has_more = await list_roots(session, self.model, window)
-        return build_connection(
-            [MessageNode.from_model(row) for row in rows],
-            message_cursor,
-            has_next_page=has_more if not window.from_end else window.before is not None,
-            has_previous_page=has_more if window.from_end else window.after is not None,
-        )
+        return message_connection(rows, window, has_more)
 
     @classmethod
     def from_model(cls, channel: Channel) -> ChannelNode:

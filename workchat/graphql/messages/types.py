@@ -47,6 +47,18 @@ def message_cursor(node: MessageNode) -> str:
     return encode_cursor(node.seq)
 
 
+def message_connection(
+    rows: list[Message], window: SeqWindow, has_more: bool
+) -> Connection[MessageNode]:
+    """A page of a seq window; ``has_more`` is in the window's direction."""
+    return build_connection(
+        [MessageNode.from_model(row) for row in rows],
+        message_cursor,
+        has_next_page=has_more if not window.from_end else window.before is not None,
+        has_previous_page=has_more if window.from_end else window.after is not None,
+    )
+
+
 @strawberry.type(description="One emoji on a message: how many, whether the viewer, who.")
 class ReactionSummary:
     emoji: str
@@ -156,12 +168,7 @@ class MessageNode(Node):
         has_more = False
         if self.thread_db_id == self.db_id:
             rows, has_more = await info.context.loaders.replies_by_thread.load((self.db_id, window))
-        return build_connection(
-            [MessageNode.from_model(row) for row in rows],
-            message_cursor,
-            has_next_page=has_more if not window.from_end else window.before is not None,
-            has_previous_page=has_more if window.from_end else window.after is not None,
-        )
+        return message_connection(rows, window, has_more)
 
     @strawberry.field(description="Earlier bodies, oldest first: for the author and admins.")
     async def revisions(self, info: Info[Context, None]) -> list[MessageRevisionNode] | None:
