@@ -30,7 +30,8 @@ from workchat.settings import Settings
 
 POSTGRES_URL = os.environ.get("WORKCHAT_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("WORKCHAT_TEST_REDIS_URL")
-TEMPLATE_DB = "workchat_test_template"
+# Per run, so concurrent runs on one server never drop each other's template.
+TEMPLATE_DB = f"workchat_test_template_{os.getpid()}"
 SECRET = "test-secret-key-that-is-long-enough-for-hs256-0123456789"
 PASSWORD = "correct horse battery staple"
 

@@ -49,23 +49,18 @@ def migrate(settings: Settings) -> None:
 async def ensure_demo_org(services: Services) -> tuple[str, str] | None:
     """First embedded start: create an org and an admin so a newcomer can log in at once."""
     from workchat.actions.orgs import create_org
-    from workchat.actions.users import create_user
+    from workchat.actions.users import prepare_user
     from workchat.db.models import Org
 
     async with services.db.read_session() as session:
         if (await session.scalar(select(func.count()).select_from(Org))) or 0:
             return None
     password = secrets.token_urlsafe(12)
-    org = await create_org(services, system(operation="serve"), DEMO_ORG)
-    await create_user(
-        services,
-        system(operation="serve"),
-        org_id=org.id,
-        email=DEMO_EMAIL,
-        display_name="Demo Admin",
-        password=password,
-        role="admin",
+    admin = await prepare_user(
+        services, email=DEMO_EMAIL, display_name="Demo Admin", password=password, role="admin"
     )
+    services.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await create_org(services, system(operation="serve"), DEMO_ORG, admin=admin)
     login_file = services.settings.data_dir / "demo-login.txt"
     fd = os.open(login_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -120,23 +115,20 @@ def _password(args: argparse.Namespace) -> str:
 
 def cmd_create_org(settings: Settings, args: argparse.Namespace) -> int:
     from workchat.actions.orgs import create_org
-    from workchat.actions.users import create_user
+    from workchat.actions.users import prepare_user
 
     password = _password(args)
 
     async def work(services: Services) -> int:
-        viewer = system(operation="create-org")
-        org = await create_org(services, viewer, args.name)
-        user = await create_user(
+        admin = await prepare_user(
             services,
-            viewer,
-            org_id=org.id,
             email=args.admin_email,
             display_name=args.admin_name,
             password=password,
             role="admin",
         )
-        print(f"created org {org.name!r} ({org.id}) with admin {user.email}")
+        org = await create_org(services, system(operation="create-org"), args.name, admin=admin)
+        print(f"created org {org.name!r} ({org.id}) with admin {admin.email}")
         return 0
 
     return _run(settings, work)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from workchat.actions.access import require_admin
 from workchat.actions.channels import create_system_channel
 from workchat.actions.unit import unit_of_work
+from workchat.actions.users import NewUser, insert_user
 from workchat.actions.validation import clean_text
 from workchat.auth.viewer import Viewer
 from workchat.db.models import Org
@@ -14,7 +15,11 @@ from workchat.errors import ActionError, ErrorCode, Forbidden
 from workchat.services import Services
 
 
-async def create_org(services: Services, viewer: Viewer, name: str) -> Org:
+async def create_org(
+    services: Services, viewer: Viewer, name: str, *, admin: NewUser | None = None
+) -> Org:
+    """Create an org with its #general; with ``admin``, its first admin in the same
+    transaction (so a bad admin leaves no org behind)."""
     require_admin(viewer)
     if viewer.user_id is not None:
         raise Forbidden("orgs are created by the operator")
@@ -36,4 +41,6 @@ async def create_org(services: Services, viewer: Viewer, name: str) -> Org:
         )
         unit.emit(org.id, "org.created", {"org_id": str(org.id), "name": org.name})
         unit.emit(org.id, "channel.created", {"channel_id": str(general.id)}, channel_id=general.id)
+        if admin is not None:
+            await insert_user(unit, org.id, admin)
     return org

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from workchat.actions.access import access_user, in_viewer_org, require_admin
 from workchat.actions.channels import join_system_channels
-from workchat.actions.unit import unit_of_work
+from workchat.actions.unit import Unit, unit_of_work
 from workchat.actions.validation import check_password, check_role, clean_email, clean_text
 from workchat.audit import lock_org_chain
 from workchat.auth.viewer import Viewer
@@ -32,6 +33,52 @@ def user_snapshot(user: User) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class NewUser:
+    """A user's validated details, password already hashed (hashing is slow: do it before
+    the transaction)."""
+
+    email: str
+    display_name: str
+    role: str
+    password_hash: str
+
+
+async def prepare_user(
+    services: Services, *, email: str, display_name: str, password: str, role: str = "member"
+) -> NewUser:
+    return NewUser(
+        email=clean_email(email),
+        display_name=clean_text(display_name, "displayName", max_len=80),
+        role=check_role(role),
+        password_hash=await services.passwords.hash(check_password(password)),
+    )
+
+
+def _email_taken() -> ActionError:
+    return ActionError(ErrorCode.EMAIL_TAKEN, "this email is in use", field="email")
+
+
+async def insert_user(unit: Unit, org_id: uuid.UUID, new: NewUser) -> User:
+    """Add a user to an org inside an action's transaction: row, #general, audit, event."""
+    if await unit.session.scalar(select(User.id).where(User.email == new.email)):
+        raise _email_taken()
+    user = User(
+        org_id=org_id,
+        email=new.email,
+        display_name=new.display_name,
+        role=new.role,
+        password_hash=new.password_hash,
+        is_active=True,
+    )
+    unit.session.add(user)
+    await unit.session.flush()
+    await join_system_channels(unit, org_id, user.id)  # everyone is in #general
+    unit.audit(org_id, "user.create", "user", user.id, after=user_snapshot(user))
+    unit.emit(org_id, "user.created", {"user_id": str(user.id)})
+    return user
+
+
 async def create_user(
     services: Services,
     viewer: Viewer,
@@ -45,33 +92,17 @@ async def create_user(
     require_admin(viewer)
     if not in_viewer_org(viewer, org_id):
         raise not_found("org", field="orgId")
-    email = clean_email(email)
-    display_name = clean_text(display_name, "displayName", max_len=80)
-    role = check_role(role)
-    password_hash = await services.passwords.hash(check_password(password))
-    email_taken = ActionError(ErrorCode.EMAIL_TAKEN, "this email is in use", field="email")
+    new = await prepare_user(
+        services, email=email, display_name=display_name, password=password, role=role
+    )
     try:
         async with unit_of_work(services, viewer) as unit:
             if await unit.session.get(Org, org_id) is None:
                 raise not_found("org", field="orgId")
-            if await unit.session.scalar(select(User.id).where(User.email == email)):
-                raise email_taken
-            user = User(
-                org_id=org_id,
-                email=email,
-                display_name=display_name,
-                role=role,
-                password_hash=password_hash,
-                is_active=True,
-            )
-            unit.session.add(user)
-            await unit.session.flush()
-            await join_system_channels(unit, org_id, user.id)  # everyone is in #general
-            unit.audit(org_id, "user.create", "user", user.id, after=user_snapshot(user))
-            unit.emit(org_id, "user.created", {"user_id": str(user.id)})
+            user = await insert_user(unit, org_id, new)
     except IntegrityError:
         # A concurrent request took the email between our check and the insert.
-        raise email_taken from None
+        raise _email_taken() from None
     return user
 
 

@@ -4,6 +4,7 @@ masking of everything unexpected to INTERNAL with a request id."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 
 import strawberry
@@ -17,11 +18,8 @@ log = logging.getLogger("workchat.graphql")
 
 ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="Stable error codes.")
 
-LIMIT_MESSAGES = (
-    "exceeds maximum operation depth",
-    "maximum number of aliases",
-    "more than",  # graphql-core: "Document contains more than N tokens"
-)
+# How Strawberry's limiters word their validation errors (pinned by tests).
+LIMIT_MESSAGES = ("exceeds maximum operation depth", "aliases found. Allowed")
 
 
 @strawberry.type(description="An expected failure of a mutation; nothing was changed.")
@@ -47,7 +45,7 @@ def _code_for(error: GraphQLError) -> tuple[DomainErrorCode, str | None]:
             if "tokens" in error.message and "more than" in error.message:
                 return DomainErrorCode.QUERY_TOO_COMPLEX, None
             return DomainErrorCode.GRAPHQL_PARSE_FAILED, None
-        if any(marker in error.message for marker in LIMIT_MESSAGES[:2]):
+        if any(marker in error.message for marker in LIMIT_MESSAGES):
             return DomainErrorCode.QUERY_TOO_COMPLEX, None
         code = (error.extensions or {}).get("code")
         if code:
@@ -58,38 +56,58 @@ def _code_for(error: GraphQLError) -> tuple[DomainErrorCode, str | None]:
     return DomainErrorCode.INTERNAL, "Internal server error."
 
 
+SUGGESTION_RE = re.compile(r"\s*Did you mean [^?]*\?")
+
+
 class ErrorCodes(SchemaExtension):
-    """Give every top-level error an ``extensions.code``; mask unexpected exceptions."""
+    """Give every top-level error an ``extensions.code``; mask unexpected exceptions.
+
+    Runs on HTTP results (``on_operation``) and on every result of a WebSocket stream
+    (``on_stream_result``), so both transports show clients the same errors.
+    """
+
+    def __init__(self, *, hide_suggestions: bool = False) -> None:
+        self.hide_suggestions = hide_suggestions
+        self._streamed = False
 
     def on_operation(self) -> Iterator[None]:
+        self._streamed = False
         yield
-        result = self.execution_context.result
+        if not self._streamed:
+            self._process(self.execution_context.result)
+
+    def on_stream_result(self, result: object) -> Iterator[None]:
+        self._streamed = True
+        self._process(result)
+        yield None
+
+    def _process(self, result: object) -> None:
         errors = getattr(result, "errors", None)
         if not errors:
             return
         request_id = getattr(self.execution_context.context, "request_id", None)
-        processed: list[GraphQLError] = []
-        for error in errors:
-            code, message = _code_for(error)
-            extensions: dict[str, object] = {"code": code.value}
-            if code is DomainErrorCode.INTERNAL:
-                log.error(
-                    "unexpected error (request %s)", request_id, exc_info=error.original_error
-                )
-                extensions["requestId"] = request_id or ""
-            elif isinstance(error.original_error, ActionError) and error.original_error.field:
-                extensions["field"] = error.original_error.field
-            elif isinstance(error.original_error, RequestError):
-                extensions.update(error.original_error.extensions)
-            processed.append(
-                GraphQLError(
-                    message=message or error.message,
-                    nodes=error.nodes,
-                    source=error.source,
-                    positions=error.positions,
-                    path=error.path,
-                    original_error=None,
-                    extensions=extensions,
-                )
-            )
-        result.errors = processed  # type: ignore[union-attr]
+        result.errors = [self._coded(error, request_id) for error in errors]  # type: ignore[attr-defined]
+
+    def _coded(self, error: GraphQLError, request_id: str | None) -> GraphQLError:
+        code, message = _code_for(error)
+        extensions: dict[str, object] = {"code": code.value}
+        original = error.original_error
+        if code is DomainErrorCode.INTERNAL:
+            log.error("unexpected error (request %s)", request_id, exc_info=original)
+            extensions["requestId"] = request_id or ""
+        elif isinstance(original, ActionError) and original.field:
+            extensions["field"] = original.field
+        elif isinstance(original, RequestError):
+            extensions.update(original.extensions)
+        text = message or error.message
+        if self.hide_suggestions:
+            text = SUGGESTION_RE.sub("", text)
+        return GraphQLError(
+            message=text,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions=extensions,
+        )

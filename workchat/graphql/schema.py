@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
+from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -75,9 +77,15 @@ class Subscription:
             yield utcnow().isoformat()
 
 
+class WorkchatSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Expected errors are not server faults; ErrorCodes logs the unexpected ones once,
+        with the request id."""
+
+
 def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
-    return strawberry.Schema(
+    return WorkchatSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -87,7 +95,7 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-            ErrorCodes,
+            lambda: ErrorCodes(hide_suggestions=settings.is_prod),
         ],
     )
 

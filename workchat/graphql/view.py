@@ -83,6 +83,13 @@ class WorkchatGraphQL(GraphQL[Context, None]):
             )
         return None
 
+    async def parse_http_body(self, request: Any) -> Any:
+        """Strawberry expects a JSON object (or list); anything else is a bad request."""
+        try:
+            return await super().parse_http_body(request)
+        except (AttributeError, TypeError):
+            raise HTTPException(400, "the request body must be a JSON object") from None
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:

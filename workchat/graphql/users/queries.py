@@ -7,7 +7,7 @@ import strawberry
 from strawberry.types import Info
 
 from workchat.actions import users as user_actions
-from workchat.errors import Unauthenticated
+from workchat.errors import ErrorCode, RequestError, Unauthenticated
 from workchat.graphql.context import Context
 from workchat.graphql.relay import (
     Connection,
@@ -48,9 +48,12 @@ class UserQueries:
         if after is not None:
             created_at, user_id = decode_cursor(after, arity=2)
             try:
-                after_key = (datetime.fromisoformat(created_at), uuid.UUID(user_id))
+                moment = datetime.fromisoformat(created_at)
+                after_key = (moment, uuid.UUID(user_id))
             except (TypeError, ValueError):
-                decode_cursor("", arity=2)  # raises the standard invalid-cursor error
+                moment = None
+            if moment is None or moment.tzinfo is None:
+                raise RequestError("after is not a valid cursor", ErrorCode.INVALID_INPUT)
         async with info.context.services.db.read_session() as session:
             rows, has_more = await user_actions.list_users(
                 session, viewer, limit=limit, after=after_key, query=query
