@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -398,24 +399,26 @@ async def list_channels(
 
 
 async def list_members(
-    session: AsyncSession, channel: Channel, *, limit: int, after: tuple[str, uuid.UUID] | None
-) -> tuple[list[User], bool]:
+    session: AsyncSession,
+    channel: Channel,
+    *,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None,
+) -> tuple[list[tuple[User, datetime]], bool]:
+    """Members in the order they joined, with when; keyset on (joined_at, user id)."""
     query = (
-        select(User)
+        select(User, Membership.joined_at)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.channel_id == channel.id)
     )
     if after is not None:
-        key, last_id = after
+        joined_at, last_id = after
         query = query.where(
             or_(
-                func.lower(User.display_name) > key,
-                and_(func.lower(User.display_name) == key, User.id > last_id),
+                Membership.joined_at > joined_at,
+                and_(Membership.joined_at == joined_at, User.id > last_id),
             )
         )
-    rows = list(
-        await session.scalars(
-            query.order_by(func.lower(User.display_name), User.id).limit(limit + 1)
-        )
-    )
-    return rows[:limit], len(rows) > limit
+    rows = await session.execute(query.order_by(Membership.joined_at, User.id).limit(limit + 1))
+    members = [(user, joined_at) for user, joined_at in rows]
+    return members[:limit], len(members) > limit

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from workchat.actions.access import require_user
 from workchat.actions.channels import access_channel, require_member, require_writable
+from workchat.actions.mentions import record_mentions
 from workchat.actions.unit import unit_of_work
 from workchat.auth.viewer import Viewer
 from workchat.db.base import utcnow
@@ -161,6 +162,7 @@ async def post_message(
             )
             session.add(message)
             await session.flush()
+            mentioned = await record_mentions(session, message.id, channel.id, body)
             if root is not None:
                 # In SQL, not from the loaded row: concurrent replies must not lose a count.
                 await session.execute(
@@ -181,7 +183,10 @@ async def post_message(
                 },
             )
             unit.emit(
-                channel.org_id, "message.posted", message_event(message), channel_id=channel.id
+                channel.org_id,
+                "message.posted",
+                {**message_event(message), "mentions": sorted(str(u) for u in mentioned)},
+                channel_id=channel.id,
             )
     except _AlreadyPosted as duplicate:
         async with services.db.read_session() as session:
@@ -233,6 +238,7 @@ async def edit_message(
         before = {"body": message.body, "version": message.version}
         message.body, message.version, message.edited_at = body, message.version + 1, now
         message.search_text = index_text(body)
+        await record_mentions(unit.session, message.id, message.channel_id, body)
         unit.audit(
             message.org_id,
             "message.edit",

@@ -6,13 +6,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workchat.actions.channels import access_channel, require_member
 from workchat.actions.unit import unit_of_work
 from workchat.auth.viewer import Viewer
-from workchat.db.models import Membership, Message, User
+from workchat.db.models import Membership, Mention, Message
 from workchat.errors import ActionError, ErrorCode
 from workchat.services import Services
 
@@ -59,16 +59,9 @@ async def unread_states(
     session: AsyncSession, viewer: Viewer, channel_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, UnreadState]:
     """For the viewer's memberships among ``channel_ids``: messages after the marker not by
-    the viewer (and not deleted), and how many of those mention ``@display name``."""
-    display_name = await session.scalar(select(User.display_name).where(User.id == viewer.user_id))
-    needle = (
-        "%@"
-        + (display_name or "").lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        + "%"
-    )
-    mention = case((func.lower(Message.body).like(needle, escape="\\"), 1), else_=0)
+    the viewer (and not deleted), and how many of those mention them. One statement."""
     rows = await session.execute(
-        select(Membership.channel_id, func.count(Message.id), func.coalesce(func.sum(mention), 0))
+        select(Membership.channel_id, func.count(Message.id), func.count(Mention.user_id))
         .join(
             Message,
             and_(
@@ -77,6 +70,11 @@ async def unread_states(
                 Message.author_id != viewer.user_id,
                 Message.deleted_at.is_(None),
             ),
+            isouter=True,
+        )
+        .join(
+            Mention,
+            and_(Mention.message_id == Message.id, Mention.user_id == viewer.user_id),
             isouter=True,
         )
         .where(Membership.user_id == viewer.user_id, Membership.channel_id.in_(channel_ids))

@@ -120,6 +120,15 @@ class MessageRevision(Base):
     edited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Mention(Base):
+    """``@Display Name`` in a message, resolved when it is posted or edited."""
+
+    __tablename__ = "mentions"
+
+    message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("messages.id"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+
+
 class Reaction(Base):
     __tablename__ = "reactions"
 

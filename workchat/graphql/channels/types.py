@@ -10,6 +10,7 @@ from strawberry.types import Info
 from workchat.actions.channels import list_members
 from workchat.actions.messages import list_roots
 from workchat.db.models import Channel
+from workchat.errors import ErrorCode, RequestError
 from workchat.graphql.context import Context
 from workchat.graphql.ids import to_global_id
 from workchat.graphql.relay import (
@@ -77,20 +78,23 @@ class ChannelNode(Node):
     async def mention_count(self, info: Info[Context, None]) -> int:
         return (await info.context.loaders.unread_state_by_channel.load(self.db_id)).mentions
 
-    @strawberry.field
+    @strawberry.field(description="Members in the order they joined.")
     async def members(
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> Connection[UserNode]:
         limit = page_size(first)
         after_key = None
         if after is not None:
-            key, raw_id = decode_cursor(after, arity=2)
-            after_key = (str(key), _uuid(raw_id))
+            joined_at, raw_id = decode_cursor(after, arity=2)
+            after_key = (_moment(joined_at), _uuid(raw_id))
         async with info.context.services.db.read_session() as session:
-            users, has_more = await list_members(session, self.model, limit=limit, after=after_key)
+            members, has_more = await list_members(
+                session, self.model, limit=limit, after=after_key
+            )
+        joined = {user.id: joined_at for user, joined_at in members}
         return build_connection(
-            [UserNode.from_model(user) for user in users],
-            lambda node: encode_cursor(node.display_name.lower(), str(node.db_id)),
+            [UserNode.from_model(user) for user, _ in members],
+            lambda node: encode_cursor(joined[node.db_id].isoformat(), str(node.db_id)),
             has_next_page=has_more,
             has_previous_page=after is not None,
         )
@@ -127,9 +131,17 @@ class ChannelNode(Node):
         )
 
 
-def _uuid(raw: object) -> uuid.UUID:
-    from workchat.errors import ErrorCode, RequestError
+def _moment(raw: object) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(raw))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise RequestError("after is not a valid cursor", ErrorCode.INVALID_INPUT)
+    return moment
 
+
+def _uuid(raw: object) -> uuid.UUID:
     try:
         return uuid.UUID(str(raw))
     except ValueError:

@@ -116,7 +116,9 @@ class MessageMutations:
                 channel_id=require_id(input.channel_id, CHANNEL, "channelId"),
                 body=input.body,
                 thread_id=(
-                    require_id(input.thread_id, MESSAGE, "threadId") if input.thread_id else None
+                    require_id(input.thread_id, MESSAGE, "threadId")
+                    if input.thread_id is not None
+                    else None
                 ),
                 client_mutation_id=input.client_mutation_id,
             )

@@ -1,0 +1,117 @@
+"""A channel page costs a fixed number of SQL statements, whatever its size: DataLoaders
+batch per request and no resolver queries per row (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from tests.actions.helpers import as_user
+from tests.conftest import GraphQLClient, Personas
+from tests.graphql.channels.helpers import another_member, cid, login_all, make_channel, post
+from workchat.actions import channels as ch
+from workchat.actions import reactions as rx
+from workchat.db.models import Channel
+from workchat.services import Services
+
+MAX_STATEMENTS = 8
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+PAGE = """query($id: ID!, $last: Int) {
+    channel(id: $id) {
+        name viewerIsMember unreadCount
+        messages(last: $last) { edges { node {
+            body version replyCount
+            author { displayName }
+            reactions { emoji count viewerHasReacted users { displayName } }
+        } } }
+    }
+}"""
+
+
+@contextmanager
+def recording(services: Services) -> Iterator[list[str]]:
+    """Every statement sent on the read and write engines while inside."""
+    statements: list[str] = []
+
+    def before_cursor_execute(*args: Any) -> None:
+        statements.append(" ".join(str(args[2]).split()))
+
+    engines = {services.db.engine.sync_engine, services.db.write_engine.sync_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield statements
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+def queries(statements: list[str]) -> list[str]:
+    """The statements that read or write data (SQLite's explicit BEGINs left out)."""
+    return [s for s in statements if not s.upper().startswith(TRANSACTION_CONTROL)]
+
+
+@pytest.fixture
+async def busy_channel(services: Services, personas: Personas, gql: GraphQLClient) -> Channel:
+    """50 roots by four authors; reactions by authors and by two people who never post
+    (so reacting users are not all cached as authors); replies on some roots."""
+    carol = await another_member(services, personas, "carol")
+    dave = await another_member(services, personas, "dave")
+    erin = await another_member(services, personas, "erin")
+    frank = await another_member(services, personas, "frank")
+    channel = await make_channel(
+        services, personas.alice, "busy", members=(personas.bob, carol, dave, erin, frank)
+    )
+    authors = [personas.alice, personas.bob, carol, dave]
+    for index in range(50):
+        root = await post(services, authors[index % 4], channel, f"message {index}")
+        if index % 5 == 0:
+            await post(services, authors[(index + 1) % 4], channel, "reply", thread=root)
+        if index % 2 == 0:
+            for persona in [erin, *authors][: 1 + index % 4]:
+                await rx.add_reaction(services, as_user(persona), root.id, "👍")
+        if index % 3 == 0:
+            await rx.add_reaction(services, as_user(frank), root.id, ":tada:")
+    await ch.join_channel(services, as_user(personas.bob), channel.id)
+    await login_all(gql, personas.bob)
+    return channel
+
+
+async def page_statements(
+    gql: GraphQLClient, services: Services, personas: Personas, channel: Channel, last: int
+) -> tuple[list[str], dict[str, Any]]:
+    token = await gql.token_for(personas.bob)
+    with recording(services) as statements:
+        result = await gql.execute(PAGE, {"id": cid(channel), "last": last}, token=token)
+    assert not result.get("errors"), result
+    return statements, result["data"]
+
+
+async def test_channel_page_statement_count_is_constant(
+    gql: GraphQLClient, services: Services, personas: Personas, busy_channel: Channel
+) -> None:
+    """50 messages with authors, reactions and reacting users cost exactly as many
+    statements as 5, and no more than 8 (authentication included)."""
+    small, small_data = await page_statements(gql, services, personas, busy_channel, 5)
+    large, large_data = await page_statements(gql, services, personas, busy_channel, 50)
+    edges = large_data["channel"]["messages"]["edges"]
+    assert len(small_data["channel"]["messages"]["edges"]) == 5 and len(edges) == 50
+    # the page really carries the nested data whose loading is being counted
+    assert {e["node"]["author"]["displayName"] for e in edges} == {"Alice", "Bob", "Carol", "Dave"}
+    assert sum(len(e["node"]["reactions"]) for e in edges) == 25 + 17
+    reactors = {u["displayName"] for e in edges for r in e["node"]["reactions"] for u in r["users"]}
+    assert {"Erin", "Frank"} <= reactors
+    small_edges = small_data["channel"]["messages"]["edges"]
+    assert {
+        u["displayName"] for e in small_edges for r in e["node"]["reactions"] for u in r["users"]
+    }
+    assert sum(e["node"]["replyCount"] for e in edges) == 10
+    print(f"\nstatements for last=5: {len(small)}, last=50: {len(large)}")
+    print("\n".join(large))
+    assert len(queries(large)) == len(queries(small)), "\n".join(large)
+    assert len(queries(large)) <= MAX_STATEMENTS, "\n".join(queries(large))
