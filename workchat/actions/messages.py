@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workchat.actions.access import require_user
@@ -332,13 +332,3 @@ async def list_revisions(session: AsyncSession, message_id: uuid.UUID) -> list[M
         .order_by(MessageRevision.version)
     )
     return list(rows)
-
-
-def visible_message(viewer: Viewer) -> Any:
-    """SQL condition: messages in channels the viewer can read."""
-    from workchat.actions.channels import visible_channels
-
-    return and_(
-        Message.org_id == viewer.org_id,
-        Message.channel_id.in_(select(Channel.id).where(visible_channels(viewer))),
-    )
