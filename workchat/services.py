@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from workchat.auth.passwords import Passwords
 from workchat.db.engine import Database
 from workchat.events.bus import EventBus
+from workchat.events.hub import EventHub
 from workchat.settings import Settings
 
 
@@ -15,14 +16,17 @@ class Services:
     settings: Settings
     db: Database
     bus: EventBus
+    hub: EventHub
     passwords: Passwords
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
+        bus = EventBus(settings.broadcast_url)
         return cls(
             settings=settings,
             db=Database(settings),
-            bus=EventBus(settings.broadcast_url),
+            bus=bus,
+            hub=EventHub(bus),
             passwords=Passwords(settings),
         )
 
@@ -30,5 +34,6 @@ class Services:
         await self.bus.connect()
 
     async def close(self) -> None:
+        await self.hub.close()
         await self.bus.disconnect()
         await self.db.dispose()

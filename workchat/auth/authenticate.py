@@ -40,7 +40,7 @@ async def authenticate(
     if not user.is_active or not live or user.org_id != claims.org_id:
         raise AuthenticationFailed("session has ended")
     return viewer_for(user, ALL_SCOPES, via=via, request_id=request_id).with_credential(
-        session_id=claims.session_id
+        session_id=claims.session_id, expires_at=claims.expires_at
     )
 
 

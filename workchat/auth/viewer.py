@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Literal
 
 Via = Literal["graphql", "mcp", "cli"]
@@ -28,6 +29,8 @@ class Viewer:
     request_id: str | None = None
     session_id: uuid.UUID | None = None
     api_token_id: uuid.UUID | None = None
+    # When the presented credential stops being valid (access tokens); None: no expiry.
+    expires_at: datetime | None = None
 
     @property
     def is_authenticated(self) -> bool:
@@ -41,9 +44,15 @@ class Viewer:
         return scope in self.scopes
 
     def with_credential(
-        self, *, session_id: uuid.UUID | None = None, api_token_id: uuid.UUID | None = None
+        self,
+        *,
+        session_id: uuid.UUID | None = None,
+        api_token_id: uuid.UUID | None = None,
+        expires_at: datetime | None = None,
     ) -> Viewer:
-        return replace(self, session_id=session_id, api_token_id=api_token_id)
+        return replace(
+            self, session_id=session_id, api_token_id=api_token_id, expires_at=expires_at
+        )
 
     def with_request(
         self, *, via: Via | None = None, operation: str | None = None, request_id: str | None = None

@@ -3,6 +3,7 @@ bearer authentication for both, and JSON errors (never a stack trace) for bad re
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from typing import Any
@@ -15,10 +16,12 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET
 
 from workchat.auth.authenticate import AuthenticationFailed, authenticate
 from workchat.errors import ErrorCode
 from workchat.graphql.context import Context
+from workchat.graphql.session_guard import guard_session
 from workchat.services import Services
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -126,3 +129,17 @@ class WorkchatGraphQL(GraphQL[Context, None]):
         await self._authenticate(context, credential)
         if not context.viewer.is_authenticated:
             raise ConnectionRejectionError()
+        websocket = context.request
+        assert isinstance(websocket, WebSocket)
+        websocket.state.session_guard = asyncio.create_task(
+            guard_session(websocket, self.services, context.viewer, credential)
+        )
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context, root_value)
+        finally:
+            # The socket is gone: stop watching its session.
+            guard = getattr(getattr(request, "state", None), "session_guard", None)
+            if guard is not None:
+                guard.cancel()

@@ -1,0 +1,69 @@
+"""Live sockets end with their credential: on expiry, logout, token revocation, deactivation
+or a role change (the socket's permissions were fixed when it connected)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from starlette.websockets import WebSocket
+
+from workchat.auth.authenticate import AuthenticationFailed, authenticate
+from workchat.auth.viewer import Viewer
+from workchat.db.base import utcnow
+from workchat.events.log import CommittedEvent
+from workchat.services import Services
+
+SESSION_ENDED = 4401  # graphql-transport-ws reserves 4401 for "Unauthorized"
+SUBSCRIBER_TOO_SLOW = 4429
+
+
+def ends_session(event: CommittedEvent, viewer: Viewer) -> bool:
+    if event.user_id is None or event.user_id != viewer.user_id:
+        return False
+    if event.type in ("user.deactivated", "user.updated"):
+        return True
+    if event.type == "session.revoked":
+        return event.payload.get("session_id") == str(viewer.session_id)
+    if event.type == "api_token.revoked":
+        return event.payload.get("token_id") == str(viewer.api_token_id)
+    return False
+
+
+async def guard_session(
+    websocket: WebSocket, services: Services, viewer: Viewer, credential: str
+) -> None:
+    """Close ``websocket`` with 4401 as soon as the viewer's credential stops being valid."""
+    assert viewer.org_id is not None
+    async with services.hub.listen(viewer.org_id) as listener:
+        # A revocation between authentication and listening would otherwise be missed.
+        try:
+            await authenticate(services, credential)
+        except AuthenticationFailed:
+            await _close(websocket, SESSION_ENDED, "session ended")
+            return
+        while True:
+            timeout = None
+            if viewer.expires_at is not None:
+                timeout = max(0.0, (viewer.expires_at - utcnow()).total_seconds())
+            get = asyncio.ensure_future(listener.queue.get())
+            overflow = asyncio.ensure_future(listener.overflowed.wait())
+            done, pending = await asyncio.wait(
+                {get, overflow}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in pending:
+                task.cancel()
+            if not done:
+                await _close(websocket, SESSION_ENDED, "access token expired")
+                return
+            if overflow in done:
+                await _close(websocket, SUBSCRIBER_TOO_SLOW, "too slow to keep up")
+                return
+            if ends_session(get.result(), viewer):
+                await _close(websocket, SESSION_ENDED, "session ended")
+                return
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    with contextlib.suppress(RuntimeError):  # already closed by the client
+        await websocket.close(code=code, reason=reason)
