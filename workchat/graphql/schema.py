@@ -9,7 +9,13 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ValidationCache,
+)
+from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import Info
@@ -83,8 +89,15 @@ class WorkchatSchema(strawberry.Schema):
         with the request id."""
 
 
+VALIDATION_CACHE_SIZE = 256
+
+
 def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
+    limit_rules = [
+        depth_limit_rule(settings.max_query_depth, None),
+        alias_limit_rule(settings.max_query_aliases),
+    ]
     return WorkchatSchema(
         query=Query,
         mutation=Mutation,
@@ -92,9 +105,11 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=[ApiTokenNode],
         config=StrawberryConfig(disable_field_suggestions=settings.is_prod),
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_query_aliases),
+            # Limit rules are built once per schema so validation results can be cached
+            # (the stock limiter extensions build a new rule class on every request).
+            lambda: AddValidationRules(limit_rules),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+            lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
             lambda: ErrorCodes(hide_suggestions=settings.is_prod),
         ],
     )
