@@ -8,7 +8,7 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -94,7 +94,7 @@ VALIDATION_CACHE_SIZE = 256
 
 def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
-    limit_rules = [
+    limit_rules: list[type[ASTValidationRule]] = [
         depth_limit_rule(settings.max_query_depth, None),
         alias_limit_rule(settings.max_query_aliases),
     ]
