@@ -1,4 +1,5 @@
-"""The ``workchat`` command: serve, migrate, create-org, create-user, export-schema, audit."""
+"""The ``workchat`` command: serve, migrate, create-org, create-user, export-schema, audit,
+seed."""
 
 from __future__ import annotations
 
@@ -254,6 +255,44 @@ def audit_record(entry: Any) -> dict[str, Any]:
     }
 
 
+def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
+    """Bulk-load a benchmark corpus (dev databases only)."""
+    from workchat.actions.seed import ProgressBar, seed_corpus
+
+    if settings.is_prod:  # checked before migrating, too
+        print("error: seeding is for development and benchmark databases", file=sys.stderr)
+        return 1
+    migrate(settings)
+
+    async def work(services: Services) -> int:
+        bar = ProgressBar(sys.stderr) if args.progress or sys.stderr.isatty() else None
+        try:
+            summary = await seed_corpus(
+                services,
+                messages=args.messages,
+                channels=args.channels,
+                users=args.users,
+                orgs=args.orgs,
+                seed=args.seed,
+                progress=bar,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+        print(
+            f"seeded {summary.messages} messages ({summary.replies} replies, "
+            f"{summary.deleted} deleted), {summary.reactions} reactions, {summary.users} users, "
+            f"{summary.channels} channels ({summary.private_channels} private), "
+            f"{summary.memberships} memberships in {len(summary.orgs)} orgs "
+            f"in {summary.seconds:.1f} s\n"
+            f"log in as {summary.login_email} with password {summary.login_password} "
+            "(every seeded user has this password)"
+        )
+        return 0
+
+    return _run(settings, work)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workchat", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -286,6 +325,17 @@ def build_parser() -> argparse.ArgumentParser:
     export = sub.add_parser("export-schema", help="print the GraphQL SDL")
     export.add_argument("--output", "-o", default="-")
     export.set_defaults(handler=cmd_export_schema)
+
+    seed = sub.add_parser("seed", help="bulk-load a benchmark corpus (not in prod)")
+    seed.add_argument("--messages", type=int, required=True)
+    seed.add_argument("--channels", type=int, required=True, help="in all orgs together")
+    seed.add_argument("--users", type=int, required=True, help="in all orgs together")
+    seed.add_argument("--orgs", type=int, default=3)
+    seed.add_argument("--seed", type=int, default=0, help="random seed (same seed, same corpus)")
+    seed.add_argument(
+        "--progress", action="store_true", help="show progress even when stderr is not a TTY"
+    )
+    seed.set_defaults(handler=cmd_seed)
 
     audit = sub.add_parser("audit", help="audit trail tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)

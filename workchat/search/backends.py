@@ -1,24 +1,93 @@
-"""The two index backends. Each turns the parsed terms into its own match expression and
-returns candidate rows newest first, with a relevance score where higher is better."""
+"""The two index backends. Each turns the parsed terms into its own match expression, walks
+the matches newest first (most searches stop after a few hundred), ranks a window of them and
+loads the messages of one page.
+
+SQLite: FTS5 yields matches in rowid (= search_key) order itself, so one statement walks,
+counts, ranks (bm25) and loads. PostgreSQL: the GIN index yields matches in no useful order,
+and ordering by search_key means re-parsing each row's text (to_tsvector) on the way. Cheap
+substring tests in front of that parse, and a walk in time ranges sized from what the previous
+range held, keep the rows parsed close to the rows needed whichever plan the planner picks.
+"""
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import sqlalchemy.dialects.postgresql  # noqa: F401  (registers to_tsvector & co.)
-from sqlalchemy import BigInteger, column, func, literal_column, not_, select, table, text
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import (
+    BigInteger,
+    any_,
+    bindparam,
+    column,
+    func,
+    literal,
+    literal_column,
+    not_,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
+from sqlalchemy.sql.util import ClauseAdapter
 
-from workchat.db.models import Message
-from workchat.search.query import Term
+from workchat.db.models import Channel, Message
+from workchat.search.query import SearchQuery, Term
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[tuple[Message, float]]  # at most limit + 1, in page order
+    found: int | None  # matches met on the way (up to ``fetch``); None if not known
 
 
 class Backend(Protocol):
-    def matching(self, positive: tuple[Term, ...], negative: tuple[Term, ...]) -> Any:
-        """A SELECT of (Message, score) for messages matching the terms, newest first."""
+    async def page(
+        self,
+        session: AsyncSession,
+        query: SearchQuery,
+        conditions: list[ColumnElement[bool]],
+        *,
+        narrow: Any = None,
+        window: int,
+        fetch: int,
+        offset: int,
+        limit: int,
+        ranked: bool,
+    ) -> Page:
+        """Walk up to ``fetch`` matches newest first; order the newest ``window`` by score
+        (when ``ranked``) or newest first, and return rows offset..offset+limit (+1 more)."""
 
-    def excluding(self, negative: tuple[Term, ...]) -> ColumnElement[bool]:
-        """A condition true for messages containing none of ``negative``."""
+    async def count(
+        self,
+        session: AsyncSession,
+        query: SearchQuery,
+        conditions: list[ColumnElement[bool]],
+        *,
+        narrow: Any = None,
+        cap: int,
+    ) -> int:
+        """How many messages match, counting no further than ``cap``. ``narrow``: a SELECT of
+        the keys of a few messages known to hold every match (a hint; may be ignored)."""
+
+    def unindexed(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
+        """``expression``, but not for the planner to pick an index by."""
+
+
+def _filtered(conditions: list[ColumnElement[bool]]) -> Any:
+    """Keys for a query with no positive term: filters only, newest first."""
+    return (
+        select(Message.search_key.label("key"), literal(0.0).label("score"))
+        .where(*conditions)
+        .order_by(Message.search_key.desc())
+    )
+
+
+# SQLite ----------------------------------------------------------------------------------------
 
 
 def _fts5_string(word: str) -> str:
@@ -39,25 +108,106 @@ class SqliteFts5:
             expression += " NOT " + fts5_expression(term)
         return expression
 
-    def matching(self, positive: tuple[Term, ...], negative: tuple[Term, ...]) -> Any:
-        fts = self.fts
-        return (
-            select(Message, (-literal_column("bm25(search_messages)")).label("score"))
-            .select_from(fts.join(Message, Message.search_key == fts.c.rowid))
-            .where(
-                text("search_messages MATCH :match").bindparams(
-                    match=self._match(positive, negative)
-                )
-            )
-            .order_by(fts.c.rowid.desc())
-        )
-
-    def excluding(self, negative: tuple[Term, ...]) -> ColumnElement[bool]:
+    def _excluding(self, negative: tuple[Term, ...]) -> ColumnElement[bool]:
         expression = " OR ".join(fts5_expression(t) for t in negative)
         hits = select(self.fts.c.rowid).where(
             text("search_messages MATCH :excluded").bindparams(excluded=expression)
         )
         return Message.search_key.not_in(hits)
+
+    def _keys(
+        self,
+        query: SearchQuery,
+        conditions: list[ColumnElement[bool]],
+        narrow: Any,
+        *,
+        scored: bool,
+    ) -> Any:
+        """(key, score) newest first."""
+        if not query.positive_terms:
+            extra = [self._excluding(query.negative_terms)] if query.negative_terms else []
+            return _filtered([*conditions, *extra])
+        fts = self.fts
+        # bm25() counts each phrase's matches over the whole index (its IDF), once per
+        # statement: only ask for it when ranking.
+        score = -literal_column("bm25(search_messages)") if scored else literal(0.0)
+        match = self._match(query.positive_terms, query.negative_terms)
+        if narrow is not None:
+            # Checked before the join; "+" keeps FTS5 from probing once per listed key.
+            conditions = [self.unindexed(fts.c.rowid).in_(narrow), *conditions]
+        return (
+            select(fts.c.rowid.label("key"), score.label("score"))
+            .select_from(fts.join(Message, Message.search_key == fts.c.rowid))
+            .where(text("search_messages MATCH :match").bindparams(match=match), *conditions)
+            .order_by(fts.c.rowid.desc())
+        )
+
+    async def page(
+        self,
+        session: AsyncSession,
+        query: SearchQuery,
+        conditions: list[ColumnElement[bool]],
+        *,
+        narrow: Any = None,
+        window: int,
+        fetch: int,
+        offset: int,
+        limit: int,
+        ranked: bool,
+    ) -> Page:
+        # One statement: walk (and count) up to ``fetch``, rank the newest ``window``, join
+        # the page's messages. MATERIALIZED: the walk runs once for both uses.
+        candidates = (
+            self._keys(query, conditions, narrow, scored=ranked)
+            .limit(fetch)
+            .cte("candidates")
+            .prefix_with("MATERIALIZED")
+        )
+        newest = (
+            select(candidates.c.key, candidates.c.score)
+            .order_by(candidates.c.key.desc())
+            .limit(window)
+            .subquery("newest")
+        )
+        page = (
+            select(newest.c.key, newest.c.score)
+            .order_by(*_ranking(newest, ranked))
+            .offset(offset)
+            .limit(limit + 1)
+            .subquery("page")
+        )
+        found = select(func.count()).select_from(candidates).scalar_subquery()
+        statement = (
+            select(Message, page.c.score, found)
+            .join(page, Message.search_key == page.c.key)
+            .order_by(*_ranking(page, ranked))
+        )
+        rows = (await session.execute(statement)).all()
+        total = int(rows[0][2]) if rows else (0 if offset == 0 else None)
+        return Page([(row[0], float(row[1] or 0.0)) for row in rows], total)
+
+    async def count(
+        self,
+        session: AsyncSession,
+        query: SearchQuery,
+        conditions: list[ColumnElement[bool]],
+        *,
+        narrow: Any = None,
+        cap: int,
+    ) -> int:
+        capped = self._keys(query, conditions, narrow, scored=False).order_by(None).limit(cap)
+        return int(await session.scalar(select(func.count()).select_from(capped.subquery())) or 0)
+
+    def unindexed(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
+        # SQLite's documented idiom: a unary "+" disqualifies a term from driving an index.
+        return UnaryExpression(expression, operator=operators.custom_op("+"), type_=expression.type)
+
+
+def _ranking(rows: Any, ranked: bool) -> tuple[Any, ...]:
+    return (rows.c.score.desc(), rows.c.key.desc()) if ranked else (rows.c.key.desc(),)
+
+
+# PostgreSQL ------------------------------------------------------------------------------------
 
 
 def tsquery_expression(term: Term) -> str:
@@ -68,6 +218,21 @@ def tsquery_expression(term: Term) -> str:
     return f"({joined})" if len(lexemes) > 1 else joined
 
 
+# Lower-case or uncased letters and digits: lower() leaves them alone, so a row whose
+# tsvector holds such a word (or a word with such a prefix) has it in search_text verbatim.
+_VERBATIM = {"Ll", "Lo", "Lm", "Nd"}
+# The first range holds about this many messages; later ones are sized from the hit rate.
+FIRST_RANGE_ROWS = 20_000
+GROWTH = 8
+# Phrase hits sparser than this (per row walked): fetching and re-parsing the rows that hold
+# all the words (GIN) costs less than walking on.
+SPARSE_RATE = 0.005
+
+
+def _verbatim(word: str) -> bool:
+    return all(unicodedata.category(ch) in _VERBATIM for ch in word)
+
+
 class PostgresTsvector:
     # Exactly the indexed expression (search_messages_text), so the GIN index applies.
     document = func.to_tsvector(literal_column("'simple'::regconfig"), Message.search_text)
@@ -75,20 +240,191 @@ class PostgresTsvector:
     def _query(self, expression: str) -> Any:
         return func.to_tsquery(literal_column("'simple'::regconfig"), expression)
 
-    def matching(self, positive: tuple[Term, ...], negative: tuple[Term, ...]) -> Any:
-        parts = [tsquery_expression(t) for t in positive]
-        parts += ["!" + tsquery_expression(t) for t in negative]
-        query = self._query(" & ".join(parts))
+    def _tsquery(self, query: SearchQuery) -> Any:
+        parts = [tsquery_expression(t) for t in query.positive_terms]
+        parts += ["!" + tsquery_expression(t) for t in query.negative_terms]
+        return self._query(" & ".join(parts))
+
+    def _match(self, query: SearchQuery) -> list[ColumnElement[bool]]:
+        if not query.positive_terms:
+            if not query.negative_terms:
+                return []
+            negative = " | ".join(tsquery_expression(t) for t in query.negative_terms)
+            return [not_(self.document.bool_op("@@")(self._query(negative)))]
+        # Necessary conditions first (the planner runs cheap filters first): every positive
+        # word is a substring of search_text. They spare to_tsvector() on most rows a walk
+        # passes; the @@ test stays the only judge. strpos() <> 0 rather than LIKE: the
+        # planner estimates it at ~1 and keeps its word statistics in charge of the plan.
+        words = {w for t in query.positive_terms for w in t.words if _verbatim(w)}
+        prefilters = [func.strpos(Message.search_text, w) != 0 for w in sorted(words)]
+        return [*prefilters, self.document.bool_op("@@")(self._tsquery(query))]
+
+    def _keys(self, query: SearchQuery, conditions: list[ColumnElement[bool]]) -> Any:
         return (
-            select(Message, func.ts_rank(self.document, query).label("score"))
-            .where(self.document.bool_op("@@")(query))
+            select(Message.search_key.label("key"))
+            .where(*self._match(query), *conditions)
             .order_by(Message.search_key.desc())
         )
 
-    def excluding(self, negative: tuple[Term, ...]) -> ColumnElement[bool]:
-        query = self._query(" | ".join(tsquery_expression(t) for t in negative))
-        matches: ColumnElement[bool] = self.document.bool_op("@@")(query)
-        return not_(matches)
+    async def _newest(
+        self,
+        session: AsyncSession,
+        query: SearchQuery,
+        conditions: list[ColumnElement[bool]],
+        fetch: int,
+    ) -> list[int]:
+        """Up to ``fetch`` matching keys, newest first.
+
+        Phrases are where the planner goes wrong: it takes words for independent, expects a
+        phrase of common words to be rare, and fetches and re-parses every row holding all
+        its words. So they are walked newest first through time ranges, the first holding
+        about FIRST_RANGE_ROWS messages and each next one sized from the hits so far, fenced
+        off from the planner; when the hits are too sparse to walk on, the GIN index finds
+        the rest.
+        """
+        keys_query = self._keys(query, conditions)
+        if not any(term.is_phrase for term in query.positive_terms):
+            # Words (and filters): the statistics on the indexed expression know how common
+            # each word is, so the planner picks well between walking search_key newest first
+            # and a GIN bitmap (the substring tests make the walk cheap).
+            return list(await session.scalars(keys_query.limit(fetch)))
+        bounds = (
+            await session.execute(
+                select(
+                    func.min(Message.search_key),
+                    func.max(Message.search_key),
+                    select(func.coalesce(func.sum(Channel.last_seq), 0)).scalar_subquery(),
+                )
+            )
+        ).one()
+        low, high, rows = bounds[0], bounds[1], int(bounds[2])
+        if low is None:
+            return []
+        per_row = max(1.0, (high - low) / max(rows, 1))  # key units per message
+        keys: list[int] = []
+        upper = high + 1
+        span = FIRST_RANGE_ROWS
+        while True:
+            lower = int(upper - span * per_row)
+            last = lower <= low
+            found = await self._walk(
+                session, query, conditions, None if last else lower, upper, fetch - len(keys)
+            )
+            keys += found
+            wanted = fetch - len(keys)
+            if last or not wanted:
+                return keys
+            upper = lower
+            rate = len(found) / span
+            rows_to_walk = wanted / rate if rate else float("inf")
+            if rate < SPARSE_RATE:
+                older = keys_query.where(Message.search_key < upper).limit(wanted)
+                return keys + list(await session.scalars(older))
+            span = max(FIRST_RANGE_ROWS, int(min(span * GROWTH, rows_to_walk * 1.25)))
+
+    async def _walk(
+        self,
+        session: AsyncSession,
+        query: SearchQuery,
+        conditions: list[ColumnElement[bool]],
+        lower: int | None,
+        upper: int,
+        limit: int,
+    ) -> list[int]:
+        """Matching keys in [lower, upper), newest first, read in key order: OFFSET 0 keeps
+        the planner from merging the range scan with the match conditions."""
+        in_range = [Message.search_key < upper]
+        if lower is not None:
+            in_range.append(Message.search_key >= lower)
+        recent = (
+            select(Message)
+            .where(*in_range)
+            .order_by(Message.search_key.desc())
+            .offset(0)
+            .subquery("recent")
+        )
+        adapt = ClauseAdapter(recent).traverse
+        statement = (
+            select(recent.c.search_key)
+            .where(*(adapt(c) for c in [*self._match(query), *conditions]))
+            .order_by(recent.c.search_key.desc())
+            .limit(limit)
+        )
+        return list(await session.scalars(statement))
+
+    async def page(
+        self,
+        session: AsyncSession,
+        query: SearchQuery,
+        conditions: list[ColumnElement[bool]],
+        *,
+        narrow: Any = None,
+        window: int,
+        fetch: int,
+        offset: int,
+        limit: int,
+        ranked: bool,
+    ) -> Page:
+        await _search_settings(session)
+        keys = await self._newest(session, query, conditions, fetch)
+        newest = keys[:window]
+        score: ColumnElement[Any]
+        if ranked:
+            chosen = newest
+            score = func.ts_rank(self.document, self._tsquery(query))
+        else:
+            chosen = newest[offset : offset + limit + 1]
+            score = literal(0.0)
+        if not chosen:
+            return Page([], len(keys))
+        in_window = Message.search_key == any_(
+            bindparam("window_keys", chosen, type_=ARRAY(BigInteger))
+        )
+        scored = (
+            select(Message.search_key.label("key"), score.label("score"))
+            .where(in_window)
+            .subquery("scored")
+        )
+        page = (
+            select(scored.c.key, scored.c.score)
+            .order_by(*_ranking(scored, ranked))
+            .offset(offset if ranked else 0)
+            .limit(limit + 1)
+            .subquery("page")
+        )
+        statement = (
+            select(Message, page.c.score)
+            .join(page, Message.search_key == page.c.key)
+            # Another statement, another snapshot: a message deleted since the walk stays out.
+            .where(Message.deleted_at.is_(None))
+            .order_by(*_ranking(page, ranked))
+        )
+        rows = (await session.execute(statement)).all()
+        return Page([(row[0], float(row[1] or 0.0)) for row in rows], len(keys))
+
+    async def count(
+        self,
+        session: AsyncSession,
+        query: SearchQuery,
+        conditions: list[ColumnElement[bool]],
+        *,
+        narrow: Any = None,
+        cap: int,
+    ) -> int:
+        await _search_settings(session)
+        capped = self._keys(query, conditions).order_by(None).limit(cap)
+        return int(await session.scalar(select(func.count()).select_from(capped.subquery())) or 0)
+
+    def unindexed(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
+        return expression  # PostgreSQL's planner has statistics to choose with
+
+
+async def _search_settings(session: AsyncSession) -> None:
+    """Plan each statement for its own words (this transaction only). asyncpg prepares
+    statements, and after five runs PostgreSQL may settle on one generic plan for every word:
+    the plan for a rare word (bitmap, then sort) then serves "the" too, at five times the
+    cost."""
+    await session.execute(select(func.set_config("plan_cache_mode", "force_custom_plan", True)))
 
 
 def backend_for(dialect: str) -> Backend:

@@ -1,0 +1,67 @@
+"""The benchmark seeder: consistent rows, a working search index, audited, refused in prod."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import audit_entries, count_rows
+from workchat.actions.seed import seed_corpus
+from workchat.actions.sessions import login
+from workchat.auth.authenticate import authenticate
+from workchat.auth.viewer import anonymous
+from workchat.db.models import Channel, Message, Org
+from workchat.errors import Forbidden
+from workchat.search import service
+from workchat.search.query import parse
+from workchat.services import Services
+
+
+async def test_seed_builds_a_consistent_searchable_corpus(services: Services) -> None:
+    summary = await seed_corpus(services, messages=3000, channels=9, users=12, orgs=3, seed=1)
+    assert summary.messages == 3000
+    assert await count_rows(services, Message) == 3000
+    async with services.db.read_session() as session:
+        # seqs are gapless per channel and match the channel's last_seq
+        rows = await session.execute(
+            select(
+                Message.channel_id, func.count(), func.max(Message.seq), func.min(Message.seq)
+            ).group_by(Message.channel_id)
+        )
+        for channel_id, count, highest, lowest in rows:
+            channel = await session.get(Channel, channel_id)
+            assert channel is not None
+            assert (lowest, highest, channel.last_seq) == (1, count, count)
+        # replies point at roots of their own channel; reply counts add up
+        replies = await session.scalar(
+            select(func.count()).select_from(Message).where(Message.thread_id != Message.id)
+        )
+        reply_total = await session.scalar(
+            select(func.sum(Message.reply_count)).where(Message.thread_id == Message.id)
+        )
+        assert replies == summary.replies == reply_total
+        orgs = list(await session.scalars(select(Org)))
+    assert len(orgs) == 3
+    for org in orgs:
+        assert [e.action for e in await audit_entries(services, org.id)][-1] == "seed.load"
+
+    issued = await login(services, anonymous(), summary.login_email, summary.login_password)
+    viewer = await authenticate(services, issued.access_token)
+    query = parse("the")
+    async with services.db.read_session() as session:
+        scope = await service.resolve_scope(session, viewer, query)
+        page = await service.search_messages(
+            session, query, scope, limit=20, offset=0, sort=service.SearchSort.NEWEST
+        )
+    assert page.hits
+    assert all("the" in hit.message.search_text.split() for hit in page.hits)
+    assert all(hit.message.deleted_at is None for hit in page.hits)
+
+
+async def test_seed_is_refused_in_prod(services: Services) -> None:
+    services.settings = replace(services.settings, env="prod")
+    with pytest.raises(Forbidden):
+        await seed_corpus(services, messages=10, channels=3, users=3)
+    assert await count_rows(services, Message) == 0
