@@ -71,10 +71,14 @@ class SearchQueries:
             return await counted
 
         edges = []
-        for index, hit in enumerate(page.hits):
-            channel = await load_visible_channel(
-                info.context.loaders, viewer, hit.message.channel_id
+        # Loaded together, so the page's channels (and memberships) batch into one query each.
+        channels = await asyncio.gather(
+            *(
+                load_visible_channel(info.context.loaders, viewer, hit.message.channel_id)
+                for hit in page.hits
             )
+        )
+        for index, (hit, channel) in enumerate(zip(page.hits, channels, strict=True)):
             assert channel is not None  # the scope only holds readable channels
             edges.append(
                 SearchResultEdge(
