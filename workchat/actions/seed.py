@@ -43,6 +43,13 @@ from workchat.auth.authenticate import viewer_for
 from workchat.auth.viewer import ALL_SCOPES, Viewer, system
 from workchat.db.models import Channel, Membership, Message, Org, Reaction, User
 from workchat.errors import ActionError, ErrorCode, Forbidden
+from workchat.search.ddl import (
+    POSTGRES_GIN_DROP,
+    POSTGRES_GIN_INDEX,
+    SQLITE_FTS_REBUILD,
+    SQLITE_FTS_TRIGGER_NAMES,
+    SQLITE_FTS_TRIGGERS,
+)
 from workchat.search.keys import RANDOM_BITS
 from workchat.search.query import index_text
 from workchat.services import Services
@@ -56,29 +63,6 @@ REACTION_SHARE = 0.08
 PRIVATE_SHARE = 0.15
 EMOJI = ("👍", "🎉", "❤️", ":+1:", "😄", "🚀", "👀", ":ship_it:")
 
-# A copy of the trigger SQL of migrations/versions/0002_search_index.py (SQLITE_UP); keep the
-# two identical (to be moved to one shared module).
-SQLITE_FTS_TRIGGERS = (
-    """CREATE TRIGGER search_messages_ai AFTER INSERT ON messages BEGIN
-        INSERT INTO search_messages(rowid, search_text) VALUES (new.search_key, new.search_text);
-    END""",
-    """CREATE TRIGGER search_messages_ad AFTER DELETE ON messages BEGIN
-        INSERT INTO search_messages(search_messages, rowid, search_text)
-        VALUES ('delete', old.search_key, old.search_text);
-    END""",
-    """CREATE TRIGGER search_messages_au AFTER UPDATE OF search_text ON messages BEGIN
-        INSERT INTO search_messages(search_messages, rowid, search_text)
-        VALUES ('delete', old.search_key, old.search_text);
-        INSERT INTO search_messages(rowid, search_text) VALUES (new.search_key, new.search_text);
-    END""",
-)
-SQLITE_FTS_TRIGGER_NAMES = ("search_messages_ai", "search_messages_ad", "search_messages_au")
-SQLITE_FTS_REBUILD = "INSERT INTO search_messages(search_messages) VALUES ('rebuild')"
-# The same as migration 0002's POSTGRES_UP.
-POSTGRES_GIN_INDEX = (
-    "CREATE INDEX search_messages_text ON messages USING gin (to_tsvector('simple', search_text))"
-)
-POSTGRES_GIN_DROP = "DROP INDEX IF EXISTS search_messages_text"
 
 # Vocabulary ---------------------------------------------------------------------------------
 
