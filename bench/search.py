@@ -40,7 +40,6 @@ sys.path.insert(0, str(ROOT))
 
 from workchat.actions.channels import visible_channels  # noqa: E402
 from workchat.actions.seed import (  # noqa: E402
-    POSTGRES_GIN_DROP,
     SEED_PASSWORD,
     SQLITE_FTS_TRIGGER_NAMES,
     VOCABULARY,
@@ -53,6 +52,7 @@ from workchat.auth.viewer import ALL_SCOPES, Viewer  # noqa: E402
 from workchat.db.migrate import upgrade  # noqa: E402
 from workchat.db.models import Channel, Message, User  # noqa: E402
 from workchat.search import service  # noqa: E402
+from workchat.search.ddl import POSTGRES_VECTOR_DROP  # noqa: E402
 from workchat.search.query import parse  # noqa: E402
 from workchat.services import Services  # noqa: E402
 from workchat.settings import Settings  # noqa: E402
@@ -541,7 +541,8 @@ async def drop_index(args: argparse.Namespace, corpus: Corpus, suffix: str) -> N
     else:
         conn = await asyncpg.connect(f"{args.postgres_url}/{pg_name(corpus.messages, suffix)}")
         try:
-            await conn.execute(POSTGRES_GIN_DROP)
+            # The stored tsvector is index upkeep too: without the index, no parsing at all.
+            await conn.execute(POSTGRES_VECTOR_DROP)
         finally:
             await conn.close()
 

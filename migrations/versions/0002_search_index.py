@@ -13,14 +13,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from workchat.search.ddl import (
-    POSTGRES_GIN_INDEX,
-    SQLITE_FTS_REBUILD,
-    SQLITE_FTS_TABLE,
-    SQLITE_FTS_TRIGGER_NAMES,
-    SQLITE_FTS_TRIGGERS,
-)
-
 revision: str = "0002"
 down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -28,13 +20,39 @@ depends_on: str | Sequence[str] | None = None
 
 # SQLite: an external-content FTS5 table over messages.search_text, keyed by search_key.
 # unicode61 without diacritic folding and PostgreSQL's 'simple' configuration see the same
-# words, because search_text is already normalized by the application.
-SQLITE_UP = [SQLITE_FTS_TABLE, *SQLITE_FTS_TRIGGERS, SQLITE_FTS_REBUILD]
+# words, because search_text is already normalized by the application. (The DDL as of this
+# revision; workchat/search/ddl.py holds today's, which later revisions move to.)
+SQLITE_FTS_TABLE = """CREATE VIRTUAL TABLE search_messages USING fts5(
+    search_text, content='messages', content_rowid='search_key',
+    tokenize='unicode61 remove_diacritics 0', prefix='2 3')"""
+SQLITE_FTS_TRIGGERS = (
+    """CREATE TRIGGER search_messages_ai AFTER INSERT ON messages BEGIN
+        INSERT INTO search_messages(rowid, search_text) VALUES (new.search_key, new.search_text);
+    END""",
+    """CREATE TRIGGER search_messages_ad AFTER DELETE ON messages BEGIN
+        INSERT INTO search_messages(search_messages, rowid, search_text)
+        VALUES ('delete', old.search_key, old.search_text);
+    END""",
+    """CREATE TRIGGER search_messages_au AFTER UPDATE OF search_text ON messages BEGIN
+        INSERT INTO search_messages(search_messages, rowid, search_text)
+        VALUES ('delete', old.search_key, old.search_text);
+        INSERT INTO search_messages(rowid, search_text) VALUES (new.search_key, new.search_text);
+    END""",
+)
+SQLITE_UP = [
+    SQLITE_FTS_TABLE,
+    *SQLITE_FTS_TRIGGERS,
+    "INSERT INTO search_messages(search_messages) VALUES ('rebuild')",
+]
 SQLITE_DOWN = [
-    *(f"DROP TRIGGER {name}" for name in reversed(SQLITE_FTS_TRIGGER_NAMES)),
+    "DROP TRIGGER search_messages_au",
+    "DROP TRIGGER search_messages_ad",
+    "DROP TRIGGER search_messages_ai",
     "DROP TABLE search_messages",
 ]
-POSTGRES_UP = [POSTGRES_GIN_INDEX]
+POSTGRES_UP = [
+    "CREATE INDEX search_messages_text ON messages USING gin (to_tsvector('simple', search_text))"
+]
 POSTGRES_DOWN = ["DROP INDEX search_messages_text"]
 
 

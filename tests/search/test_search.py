@@ -19,6 +19,7 @@ from workchat.actions.reactions import add_reaction
 from workchat.auth.viewer import Viewer
 from workchat.db.models import Message
 from workchat.search import service
+from workchat.search.keys import search_key
 from workchat.search.query import QuerySyntaxError, parse
 from workchat.services import Services
 
@@ -67,14 +68,18 @@ async def corpus(services: Services, personas: Personas) -> Corpus:
         await msg.post_message(services, eve, channel_id=evil.id, body="evil deploy")
     ).id
     await add_reaction(services, bob, ids["big deal about nothing"], "👍")
-    # Back-date one message to test date filters.
+    await back_date(services, ids["a deal that is big"], datetime(2020, 5, 17, 12, tzinfo=UTC))
+    return Corpus(ids, alice, bob, eve)
+
+
+async def back_date(services: Services, message_id: uuid.UUID, at: datetime) -> None:
+    """Move a message in time, as if posted then (its search key follows created_at)."""
     async with services.db.write_session() as session, session.begin():
         await session.execute(
             update(Message)
-            .where(Message.id == ids["a deal that is big"])
-            .values(created_at=datetime(2020, 5, 17, 12, tzinfo=UTC))
+            .where(Message.id == message_id)
+            .values(created_at=at, search_key=search_key(at))
         )
-    return Corpus(ids, alice, bob, eve)
 
 
 async def bodies(
@@ -154,6 +159,44 @@ async def test_operators(services: Services, corpus: Corpus) -> None:
     assert await bodies(services, bob, "deal on:2020-05-17") == ["a deal that is big"]
     assert await bodies(services, bob, "deal after:2020-05-17") == ["big deal about nothing"]
     assert await bodies(services, bob, "deal on:2020-05-18") == []
+
+
+async def test_date_filters_at_day_boundaries(services: Services, personas: Personas) -> None:
+    """Dates bound the index walk by search key; the boundaries stay exact to the microsecond."""
+    alice = as_user(personas.alice)
+    general = await ch.create_channel(services, alice, name="dates")
+    moments = {
+        "late on the 17th": datetime(2020, 5, 17, 23, 59, 59, 999_999, tzinfo=UTC),
+        "early on the 18th": datetime(2020, 5, 18, 0, 0, tzinfo=UTC),
+        "noon on the 18th": datetime(2020, 5, 18, 12, 0, tzinfo=UTC),
+        "early on the 19th": datetime(2020, 5, 19, 0, 0, tzinfo=UTC),
+    }
+    for body, at in moments.items():
+        posted = await msg.post_message(services, alice, channel_id=general.id, body=body)
+        await back_date(services, posted.id, at)
+    expectations = {
+        "on:2020-05-18": ["noon on the 18th", "early on the 18th"],
+        "on:2020-05-17": ["late on the 17th"],
+        "before:2020-05-18": ["late on the 17th"],
+        "after:2020-05-18": ["early on the 19th"],
+        "after:2020-05-17 before:2020-05-19": ["noon on the 18th", "early on the 18th"],
+        "-on:2020-05-18": ["early on the 19th", "late on the 17th"],
+        "-before:2020-05-18": ["early on the 19th", "noon on the 18th", "early on the 18th"],
+        "-after:2020-05-18": ["noon on the 18th", "early on the 18th", "late on the 17th"],
+        "after:2020-05-19 before:2020-05-18": [],
+        "on:2020-05-18 on:2020-05-19": [],
+    }
+    for text, expected in expectations.items():
+        # Once with a word (the full-text index walks the key range), once filters alone.
+        assert await bodies(services, alice, f"{text} the in:dates") == expected, text
+        assert await bodies(services, alice, f"{text} in:dates") == expected, text
+        count_query = parse(f"{text} the in:dates")
+        async with services.db.read_session() as session:
+            scope = await service.resolve_scope(session, alice, count_query)
+            assert await service.count_matches(session, count_query, scope) == (
+                len(expected),
+                True,
+            ), text
 
 
 async def test_only_readable_channels(services: Services, corpus: Corpus) -> None:

@@ -157,7 +157,7 @@ async def post_message(
                 created_at=now,
                 reply_count=0,
                 client_mutation_id=client_mutation_id,
-                search_key=search_key(),
+                search_key=search_key(now),  # the same instant as created_at
                 search_text=index_text(body),
             )
             session.add(message)

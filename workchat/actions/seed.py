@@ -644,7 +644,7 @@ async def _bulk_load(
                         "reply_count": plan.reply_count[i],
                         "last_reply_at": _when(plan.last_reply[i]) if plan.reply_count[i] else None,
                         "client_mutation_id": None,
-                        # keys.search_key(at_ns), with the low bits from the seeded generator.
+                        # keys.search_key(at), with the low bits from the seeded generator.
                         "search_key": (plan.micros[i] << RANDOM_BITS)
                         | rng.getrandbits(RANDOM_BITS),
                         "search_text": "" if deleted else index_text(body),

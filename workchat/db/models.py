@@ -103,7 +103,8 @@ class Message(Base):
     last_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     client_mutation_id: Mapped[str | None] = mapped_column(String(64))
     # A stable, time-ordered integer key: the search index's document id (SQLite FTS5 needs
-    # an integer rowid, and the implicit one may be renumbered by VACUUM).
+    # an integer rowid, and the implicit one may be renumbered by VACUUM). Its high bits are
+    # created_at in microseconds (workchat.search.keys): date filters walk key ranges.
     search_key: Mapped[int] = mapped_column(BigInteger, unique=True)
     # The body as the search index sees it: case-folded words separated by spaces, made by
     # workchat.search.query.index_text so that both backends tokenize exactly alike.

@@ -4,14 +4,13 @@ loads the messages of one page.
 
 SQLite: FTS5 yields matches in rowid (= search_key) order itself, so one statement walks,
 counts, ranks (bm25) and loads. PostgreSQL: the GIN index yields matches in no useful order,
-and ordering by search_key means re-parsing each row's text (to_tsvector) on the way. Cheap
-substring tests in front of that parse, and a walk in time ranges sized from what the previous
-range held, keep the rows parsed close to the rows needed whichever plan the planner picks.
+so matches are walked newest first along search_key, testing each row's stored tsvector;
+phrases walk in time ranges sized from what the previous range held, so the planner cannot
+trade the walk for fetching every row that holds all the words.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -29,13 +28,15 @@ from sqlalchemy import (
     table,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 from sqlalchemy.sql.util import ClauseAdapter
 
 from workchat.db.models import Channel, Message
+from workchat.search.ddl import POSTGRES_VECTOR_COLUMN
+from workchat.search.keys import ANY_KEY, KeyRange
 from workchat.search.query import SearchQuery, Term
 
 
@@ -53,6 +54,7 @@ class Backend(Protocol):
         conditions: list[ColumnElement[bool]],
         *,
         narrow: Any = None,
+        keys: KeyRange = ANY_KEY,
         window: int,
         fetch: int,
         offset: int,
@@ -69,10 +71,12 @@ class Backend(Protocol):
         conditions: list[ColumnElement[bool]],
         *,
         narrow: Any = None,
+        keys: KeyRange = ANY_KEY,
         cap: int,
     ) -> int:
         """How many messages match, counting no further than ``cap``. ``narrow``: a SELECT of
-        the keys of a few messages known to hold every match (a hint; may be ignored)."""
+        the keys of a few messages known to hold every match (a hint; may be ignored);
+        ``keys``: the range every match's key lies in (the conditions still judge)."""
 
     def unindexed(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
         """``expression``, but not for the planner to pick an index by."""
@@ -120,13 +124,14 @@ class SqliteFts5:
         query: SearchQuery,
         conditions: list[ColumnElement[bool]],
         narrow: Any,
+        keys: KeyRange,
         *,
         scored: bool,
     ) -> Any:
         """(key, score) newest first."""
         if not query.positive_terms:
             extra = [self._excluding(query.negative_terms)] if query.negative_terms else []
-            return _filtered([*conditions, *extra])
+            return _filtered([*conditions, *keys.conditions(Message.search_key), *extra])
         fts = self.fts
         # bm25() counts each phrase's matches over the whole index (its IDF), once per
         # statement: only ask for it when ranking.
@@ -138,7 +143,12 @@ class SqliteFts5:
         return (
             select(fts.c.rowid.label("key"), score.label("score"))
             .select_from(fts.join(Message, Message.search_key == fts.c.rowid))
-            .where(text("search_messages MATCH :match").bindparams(match=match), *conditions)
+            .where(
+                text("search_messages MATCH :match").bindparams(match=match),
+                # On FTS5's own rowid: FTS5 seeks to the range instead of walking into it.
+                *keys.conditions(fts.c.rowid),
+                *conditions,
+            )
             .order_by(fts.c.rowid.desc())
         )
 
@@ -149,6 +159,7 @@ class SqliteFts5:
         conditions: list[ColumnElement[bool]],
         *,
         narrow: Any = None,
+        keys: KeyRange = ANY_KEY,
         window: int,
         fetch: int,
         offset: int,
@@ -158,7 +169,7 @@ class SqliteFts5:
         # One statement: walk (and count) up to ``fetch``, rank the newest ``window``, join
         # the page's messages. MATERIALIZED: the walk runs once for both uses.
         candidates = (
-            self._keys(query, conditions, narrow, scored=ranked)
+            self._keys(query, conditions, narrow, keys, scored=ranked)
             .limit(fetch)
             .cte("candidates")
             .prefix_with("MATERIALIZED")
@@ -193,9 +204,10 @@ class SqliteFts5:
         conditions: list[ColumnElement[bool]],
         *,
         narrow: Any = None,
+        keys: KeyRange = ANY_KEY,
         cap: int,
     ) -> int:
-        capped = self._keys(query, conditions, narrow, scored=False).order_by(None).limit(cap)
+        capped = self._keys(query, conditions, narrow, keys, scored=False).order_by(None).limit(cap)
         return int(await session.scalar(select(func.count()).select_from(capped.subquery())) or 0)
 
     def unindexed(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -218,9 +230,6 @@ def tsquery_expression(term: Term) -> str:
     return f"({joined})" if len(lexemes) > 1 else joined
 
 
-# Lower-case or uncased letters and digits: lower() leaves them alone, so a row whose
-# tsvector holds such a word (or a word with such a prefix) has it in search_text verbatim.
-_VERBATIM = {"Ll", "Lo", "Lm", "Nd"}
 # The first range holds about this many messages; later ones are sized from the hit rate.
 FIRST_RANGE_ROWS = 20_000
 GROWTH = 8
@@ -229,13 +238,9 @@ GROWTH = 8
 SPARSE_RATE = 0.005
 
 
-def _verbatim(word: str) -> bool:
-    return all(unicodedata.category(ch) in _VERBATIM for ch in word)
-
-
 class PostgresTsvector:
-    # Exactly the indexed expression (search_messages_text), so the GIN index applies.
-    document = func.to_tsvector(literal_column("'simple'::regconfig"), Message.search_text)
+    # The stored, GIN-indexed tsvector (migration 0004): parsed once, when the row was written.
+    document: ColumnElement[Any] = literal_column(f"messages.{POSTGRES_VECTOR_COLUMN}", TSVECTOR)
 
     def _query(self, expression: str) -> Any:
         return func.to_tsquery(literal_column("'simple'::regconfig"), expression)
@@ -245,19 +250,16 @@ class PostgresTsvector:
         parts += ["!" + tsquery_expression(t) for t in query.negative_terms]
         return self._query(" & ".join(parts))
 
-    def _match(self, query: SearchQuery) -> list[ColumnElement[bool]]:
+    def _match(
+        self, query: SearchQuery, document: ColumnElement[Any] | None = None
+    ) -> list[ColumnElement[bool]]:
+        document = self.document if document is None else document
         if not query.positive_terms:
             if not query.negative_terms:
                 return []
             negative = " | ".join(tsquery_expression(t) for t in query.negative_terms)
-            return [not_(self.document.bool_op("@@")(self._query(negative)))]
-        # Necessary conditions first (the planner runs cheap filters first): every positive
-        # word is a substring of search_text. They spare to_tsvector() on most rows a walk
-        # passes; the @@ test stays the only judge. strpos() <> 0 rather than LIKE: the
-        # planner estimates it at ~1 and keeps its word statistics in charge of the plan.
-        words = {w for t in query.positive_terms for w in t.words if _verbatim(w)}
-        prefilters = [func.strpos(Message.search_text, w) != 0 for w in sorted(words)]
-        return [*prefilters, self.document.bool_op("@@")(self._tsquery(query))]
+            return [not_(document.bool_op("@@")(self._query(negative)))]
+        return [document.bool_op("@@")(self._tsquery(query))]
 
     def _keys(self, query: SearchQuery, conditions: list[ColumnElement[bool]]) -> Any:
         return (
@@ -271,6 +273,7 @@ class PostgresTsvector:
         session: AsyncSession,
         query: SearchQuery,
         conditions: list[ColumnElement[bool]],
+        keys: KeyRange,
         fetch: int,
     ) -> list[int]:
         """Up to ``fetch`` matching keys, newest first.
@@ -301,25 +304,30 @@ class PostgresTsvector:
         if low is None:
             return []
         per_row = max(1.0, (high - low) / max(rows, 1))  # key units per message
-        keys: list[int] = []
+        # Date filters: walk only their range (per_row stays the corpus's average).
+        low = low if keys.lower is None else max(low, keys.lower)
+        high = high if keys.upper is None else min(high, keys.upper - 1)
+        if low > high:
+            return []
+        walked: list[int] = []
         upper = high + 1
         span = FIRST_RANGE_ROWS
         while True:
             lower = int(upper - span * per_row)
             last = lower <= low
             found = await self._walk(
-                session, query, conditions, None if last else lower, upper, fetch - len(keys)
+                session, query, conditions, None if last else lower, upper, fetch - len(walked)
             )
-            keys += found
-            wanted = fetch - len(keys)
+            walked += found
+            wanted = fetch - len(walked)
             if last or not wanted:
-                return keys
+                return walked
             upper = lower
             rate = len(found) / span
             rows_to_walk = wanted / rate if rate else float("inf")
             if rate < SPARSE_RATE:
                 older = keys_query.where(Message.search_key < upper).limit(wanted)
-                return keys + list(await session.scalars(older))
+                return walked + list(await session.scalars(older))
             span = max(FIRST_RANGE_ROWS, int(min(span * GROWTH, rows_to_walk * 1.25)))
 
     async def _walk(
@@ -337,7 +345,7 @@ class PostgresTsvector:
         if lower is not None:
             in_range.append(Message.search_key >= lower)
         recent = (
-            select(Message)
+            select(Message, self.document.label("document"))
             .where(*in_range)
             .order_by(Message.search_key.desc())
             .offset(0)
@@ -346,7 +354,7 @@ class PostgresTsvector:
         adapt = ClauseAdapter(recent).traverse
         statement = (
             select(recent.c.search_key)
-            .where(*(adapt(c) for c in [*self._match(query), *conditions]))
+            .where(*self._match(query, recent.c.document), *(adapt(c) for c in conditions))
             .order_by(recent.c.search_key.desc())
             .limit(limit)
         )
@@ -359,6 +367,7 @@ class PostgresTsvector:
         conditions: list[ColumnElement[bool]],
         *,
         narrow: Any = None,
+        keys: KeyRange = ANY_KEY,
         window: int,
         fetch: int,
         offset: int,
@@ -366,8 +375,10 @@ class PostgresTsvector:
         ranked: bool,
     ) -> Page:
         await _search_settings(session)
-        keys = await self._newest(session, query, conditions, fetch)
-        newest = keys[:window]
+        found = await self._newest(
+            session, query, [*conditions, *keys.conditions(Message.search_key)], keys, fetch
+        )
+        newest = found[:window]
         score: ColumnElement[Any]
         if ranked:
             chosen = newest
@@ -376,7 +387,7 @@ class PostgresTsvector:
             chosen = newest[offset : offset + limit + 1]
             score = literal(0.0)
         if not chosen:
-            return Page([], len(keys))
+            return Page([], len(found))
         in_window = Message.search_key == any_(
             bindparam("window_keys", chosen, type_=ARRAY(BigInteger))
         )
@@ -400,7 +411,7 @@ class PostgresTsvector:
             .order_by(*_ranking(page, ranked))
         )
         rows = (await session.execute(statement)).all()
-        return Page([(row[0], float(row[1] or 0.0)) for row in rows], len(keys))
+        return Page([(row[0], float(row[1] or 0.0)) for row in rows], len(found))
 
     async def count(
         self,
@@ -409,10 +420,12 @@ class PostgresTsvector:
         conditions: list[ColumnElement[bool]],
         *,
         narrow: Any = None,
+        keys: KeyRange = ANY_KEY,
         cap: int,
     ) -> int:
         await _search_settings(session)
-        capped = self._keys(query, conditions).order_by(None).limit(cap)
+        in_range = [*conditions, *keys.conditions(Message.search_key)]
+        capped = self._keys(query, in_range).order_by(None).limit(cap)
         return int(await session.scalar(select(func.count()).select_from(capped.subquery())) or 0)
 
     def unindexed(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:

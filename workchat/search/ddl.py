@@ -1,6 +1,8 @@
-"""The hand-managed parts of the search index (Alembic's autogenerate ignores search_*).
+"""The hand-managed parts of the search index, as of the newest migration (Alembic's
+autogenerate ignores search_* tables and indexes, and the search_vector column).
 
-Used by migration 0002 and by the bulk seeder, which turns the index off while it loads.
+Used by the migrations that change them and by the bulk seeder, which turns the index off
+while it loads. Earlier migrations keep their own copy of the DDL they ran.
 """
 
 from __future__ import annotations
@@ -8,7 +10,13 @@ from __future__ import annotations
 SQLITE_FTS_TABLE = """CREATE VIRTUAL TABLE search_messages USING fts5(
     search_text, content='messages', content_rowid='search_key',
     tokenize='unicode61 remove_diacritics 0', prefix='2 3')"""
-# Keep the FTS5 table in step with messages.search_text.
+# Keep the FTS5 table in step with messages.search_text and search_key (its rowid).
+SQLITE_FTS_UPDATE_TRIGGER = """CREATE TRIGGER search_messages_au
+    AFTER UPDATE OF search_text, search_key ON messages BEGIN
+        INSERT INTO search_messages(search_messages, rowid, search_text)
+        VALUES ('delete', old.search_key, old.search_text);
+        INSERT INTO search_messages(rowid, search_text) VALUES (new.search_key, new.search_text);
+    END"""
 SQLITE_FTS_TRIGGERS = (
     """CREATE TRIGGER search_messages_ai AFTER INSERT ON messages BEGIN
         INSERT INTO search_messages(rowid, search_text) VALUES (new.search_key, new.search_text);
@@ -17,15 +25,18 @@ SQLITE_FTS_TRIGGERS = (
         INSERT INTO search_messages(search_messages, rowid, search_text)
         VALUES ('delete', old.search_key, old.search_text);
     END""",
-    """CREATE TRIGGER search_messages_au AFTER UPDATE OF search_text ON messages BEGIN
-        INSERT INTO search_messages(search_messages, rowid, search_text)
-        VALUES ('delete', old.search_key, old.search_text);
-        INSERT INTO search_messages(rowid, search_text) VALUES (new.search_key, new.search_text);
-    END""",
+    SQLITE_FTS_UPDATE_TRIGGER,
 )
 SQLITE_FTS_TRIGGER_NAMES = ("search_messages_ai", "search_messages_ad", "search_messages_au")
 SQLITE_FTS_REBUILD = "INSERT INTO search_messages(search_messages) VALUES ('rebuild')"
-POSTGRES_GIN_INDEX = (
-    "CREATE INDEX search_messages_text ON messages USING gin (to_tsvector('simple', search_text))"
+
+# PostgreSQL: each message's words parsed once, when written, into a stored tsvector; matching
+# a walked row then reads it instead of re-parsing search_text (phrases, prefixes, ranking).
+POSTGRES_VECTOR_COLUMN = "search_vector"
+POSTGRES_VECTOR_ADD = (
+    "ALTER TABLE messages ADD COLUMN search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED"
 )
-POSTGRES_GIN_DROP = "DROP INDEX IF EXISTS search_messages_text"
+POSTGRES_VECTOR_DROP = "ALTER TABLE messages DROP COLUMN IF EXISTS search_vector"
+POSTGRES_GIN_INDEX = "CREATE INDEX search_messages_vector ON messages USING gin (search_vector)"
+POSTGRES_GIN_DROP = "DROP INDEX IF EXISTS search_messages_vector"

@@ -24,12 +24,15 @@ from workchat.actions.channels import visible_channels
 from workchat.auth.viewer import Viewer
 from workchat.db.models import Channel, Message, Reaction, User
 from workchat.search.backends import backend_for
+from workchat.search.keys import ANY_KEY, KeyRange
 from workchat.search.query import Filter, SearchQuery, normalize
 
 # Relevance ranks the most recent matches: chat search favours what is fresh, and it keeps
 # the cost bounded for words that appear in a large part of the corpus.
 RELEVANCE_WINDOW = 500
-COUNT_CAP = 1000
+# totalCount counts this far ("500+"): the walk that fills the relevance window counts too,
+# so a count costs nothing more (counting to 1,000 doubled the walk for common words).
+COUNT_CAP = RELEVANCE_WINDOW
 
 
 class SearchSort(Enum):
@@ -55,6 +58,9 @@ class Scope:
 
     conditions: list[ColumnElement[bool]]
     empty: bool = False
+    # Where the date filters put the matches' search keys (the filters themselves stay in
+    # ``conditions``: the range is a necessary bound for the index to walk, with slack).
+    keys: KeyRange = ANY_KEY
     # The keys of a small set of messages that holds every match (from: or in: narrowed it),
     # for the FTS5 walk to check matches against before it joins their rows.
     narrow: Any = None
@@ -68,9 +74,29 @@ def _day(value: date) -> datetime:
     return datetime.combine(value, time.min, tzinfo=UTC)
 
 
+def _key_range(query: SearchQuery) -> KeyRange:
+    """The search keys the date filters leave (-on: leaves two ranges: it bounds nothing)."""
+    keys = KeyRange()
+    for f in query.filters:
+        if f.name not in ("before", "after", "on") or not isinstance(f.value, date):
+            continue
+        start, next_day = _day(f.value), _day(f.value) + timedelta(days=1)
+        if f.name == "on":
+            if not f.negated:
+                keys &= KeyRange.between(start, next_day)
+        elif (f.name == "before") != f.negated:  # before:, -after:
+            keys &= KeyRange.between(None, start if f.name == "before" else next_day)
+        else:  # after:, -before:
+            keys &= KeyRange.between(next_day if f.name == "after" else start, None)
+    return keys
+
+
 async def resolve_scope(session: AsyncSession, viewer: Viewer, query: SearchQuery) -> Scope:
     """Readable channels narrowed by in:, and every other filter as SQL (run once)."""
     require_user(viewer)
+    keys = _key_range(query)
+    if keys.empty:
+        return Scope([], empty=True)
     backend = backend_for(session.get_bind().dialect.name)
     confining_from = _narrowing_applies(session, query) and any(
         not f.negated for f in query.filters_named("from")
@@ -83,7 +109,7 @@ async def resolve_scope(session: AsyncSession, viewer: Viewer, query: SearchQuer
         readable = select(Channel.id).where(visible_channels(viewer))
         channel = backend.unindexed(Message.__table__.c.channel_id).in_(readable)
         filters = await _filters(session, viewer, query)
-        return Scope([channel, Message.deleted_at.is_(None), *(c for _f, c in filters)])
+        return Scope([channel, Message.deleted_at.is_(None), *(c for _f, c in filters)], keys=keys)
     everything = select(func.coalesce(func.sum(Channel.last_seq), 0)).scalar_subquery()
     channel_query = select(Channel.id, Channel.name_key, Channel.last_seq, everything).where(
         visible_channels(viewer)
@@ -112,7 +138,7 @@ async def resolve_scope(session: AsyncSession, viewer: Viewer, query: SearchQuer
         if confining_from and f.name == "from" and not f.negated:
             authored = select(func.count()).select_from(Message).where(condition)
             confined.append((int(await session.scalar(authored) or 0), condition))
-    return Scope(conditions, narrow=_narrow(session, query, confined, total))
+    return Scope(conditions, keys=keys, narrow=_narrow(session, query, confined, total))
 
 
 async def _filters(
@@ -235,6 +261,7 @@ async def search_messages(
         query,
         scope.conditions,
         narrow=scope.narrow,
+        keys=scope.keys,
         window=window,
         fetch=max(window, COUNT_CAP + 1),
         offset=offset,
@@ -257,6 +284,6 @@ async def count_matches(
     if counted is not None:
         return counted
     count = await backend_for(session.get_bind().dialect.name).count(
-        session, query, scope.conditions, narrow=scope.narrow, cap=COUNT_CAP + 1
+        session, query, scope.conditions, narrow=scope.narrow, keys=scope.keys, cap=COUNT_CAP + 1
     )
     return min(count, COUNT_CAP), count <= COUNT_CAP

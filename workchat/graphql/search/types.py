@@ -42,7 +42,7 @@ class SearchResultConnection:
     def nodes(self) -> list[SearchResult]:
         return [edge.node for edge in self.edges]
 
-    @strawberry.field(description="Matches, counted up to 1,000 (see totalCountIsExact).")
+    @strawberry.field(description="Matches, counted up to 500 (see totalCountIsExact).")
     async def total_count(self) -> int:
         return (await self.counter())[0]
 
