@@ -233,9 +233,11 @@ def tsquery_expression(term: Term) -> str:
 # The first range holds about this many messages; later ones are sized from the hit rate.
 FIRST_RANGE_ROWS = 20_000
 GROWTH = 8
-# Phrase hits sparser than this (per row walked): fetching and re-parsing the rows that hold
-# all the words (GIN) costs less than walking on.
+# Hits sparser than this (per row walked) make the walk ask whether the GIN index would do
+# better: it fetches every row holding all the words, each costing about GIN_ROW_COST rows
+# walked (a random heap read, the phrase recheck, the filters), then sorts them.
 SPARSE_RATE = 0.005
+GIN_ROW_COST = 20
 
 
 class PostgresTsvector:
@@ -278,18 +280,16 @@ class PostgresTsvector:
     ) -> list[int]:
         """Up to ``fetch`` matching keys, newest first.
 
-        Phrases are where the planner goes wrong: it takes words for independent, expects a
-        phrase of common words to be rare, and fetches and re-parses every row holding all
-        its words. So they are walked newest first through time ranges, the first holding
-        about FIRST_RANGE_ROWS messages and each next one sized from the hits so far, fenced
-        off from the planner; when the hits are too sparse to walk on, the GIN index finds
-        the rest.
+        The planner misjudges how far a walk along search_key must go: it takes words for
+        independent (a phrase of common words looks rare) and matches for evenly spread (a
+        prefix like kube* is not), and walked 300,000 rows for 500 matches. So matches are
+        walked newest first through time ranges, the first holding about FIRST_RANGE_ROWS
+        messages and each next one sized from the hits so far, fenced off from the planner;
+        when the hits are too sparse to walk on, the GIN index finds the rest.
         """
         keys_query = self._keys(query, conditions)
-        if not any(term.is_phrase for term in query.positive_terms):
-            # Words (and filters): the statistics on the indexed expression know how common
-            # each word is, so the planner picks well between walking search_key newest first
-            # and a GIN bitmap (the substring tests make the walk cheap).
+        if not query.positive_terms:
+            # Filters alone: nothing for the GIN index to find; walking is the only plan.
             return list(await session.scalars(keys_query.limit(fetch)))
         bounds = (
             await session.execute(
@@ -312,6 +312,7 @@ class PostgresTsvector:
         walked: list[int] = []
         upper = high + 1
         span = FIRST_RANGE_ROWS
+        first = True
         while True:
             lower = int(upper - span * per_row)
             last = lower <= low
@@ -322,13 +323,69 @@ class PostgresTsvector:
             wanted = fetch - len(walked)
             if last or not wanted:
                 return walked
-            upper = lower
             rate = len(found) / span
             rows_to_walk = wanted / rate if rate else float("inf")
-            if rate < SPARSE_RATE:
-                older = keys_query.where(Message.search_key < upper).limit(wanted)
+            walked_range = KeyRange(lower, upper)
+            upper = lower
+            # Asked once, after the first range: walking on answers itself.
+            if (
+                rate < SPARSE_RATE
+                and first
+                and await self._gin_is_cheaper(
+                    session,
+                    query,
+                    walked_range,
+                    span,
+                    rows_to_walk=rows_to_walk,
+                    older_rows=(upper - low) / per_row,
+                )
+            ):
+                # "+ 0": sorted after the GIN index finds them, not walked in key order.
+                older = (
+                    keys_query.where(Message.search_key < upper)
+                    .order_by(None)
+                    .order_by((Message.search_key + 0).desc())
+                    .limit(wanted)
+                )
                 return walked + list(await session.scalars(older))
+            first = False
             span = max(FIRST_RANGE_ROWS, int(min(span * GROWTH, rows_to_walk * 1.25)))
+
+    async def _gin_is_cheaper(
+        self,
+        session: AsyncSession,
+        query: SearchQuery,
+        walked: KeyRange,
+        walked_rows: int,
+        *,
+        rows_to_walk: float,
+        older_rows: float,
+    ) -> bool:
+        """Whether fetching the older rows that hold every word beats walking on.
+
+        Hits can be sparse because the words are (kube*: fetch them) or because the filters
+        or the phrase are (has:reaction thanks: the words are everywhere, walk). The range
+        just walked tells which: how many of its rows hold all the words.
+        """
+        words = " & ".join(
+            tsquery_expression(Term((word,), prefix=term.prefix and word == term.words[-1]))
+            for term in query.positive_terms
+            for word in term.words
+        )
+        sample = (
+            select(self.document.label("document"))
+            .where(*walked.conditions(Message.search_key))
+            .order_by(Message.search_key.desc())
+            .offset(0)
+            .subquery("sample")
+        )
+        holding = await session.scalar(
+            select(func.count())
+            .select_from(sample)
+            .where(sample.c.document.bool_op("@@")(self._query(words)))
+        )
+        fetched = (holding or 0) / walked_rows * older_rows
+        return fetched * GIN_ROW_COST < rows_to_walk
 
     async def _walk(
         self,
