@@ -5,6 +5,7 @@ here on a small corpus, where the defaults would walk everything in one go."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import pytest
 
@@ -29,13 +30,25 @@ QUERIES = [
     "build in:ops",
     "zzz",
 ]
-# (first range rows, sparse rate, GIN cost per row): walk only; ranges then walk on; ranges
-# then the GIN index; the defaults.
-PLANS = [
-    (1, 0.0, 1.0),
-    (3, 1.1, 1e9),
-    (3, 1.1, 0.0),
-    (backends.FIRST_RANGE_ROWS, backends.SPARSE_RATE, backends.GIN_ROW_COST),
+
+
+def deciding(*answers: bool) -> Callable[[float, float, float], bool]:
+    """A stand-in for backends._gin_is_cheaper: these answers in turn, then the last one."""
+    given = iter(answers)
+
+    def decide(_holding: float, _share: float, _rows: float) -> bool:
+        return next(given, answers[-1])
+
+    return decide
+
+
+# (first range rows, sparse rate, what "is the GIN index cheaper?" answers; None: the real
+# estimate): walk ranges only; GIN at once; ranges, sparse, then GIN; the defaults.
+PLANS: list[tuple[int, float, tuple[bool, ...] | None]] = [
+    (1, 0.0, (False,)),
+    (3, 1.1, (True,)),
+    (3, 1.1, (False, True)),
+    (backends.FIRST_RANGE_ROWS, backends.SPARSE_RATE, None),
 ]
 
 
@@ -60,11 +73,17 @@ async def test_every_plan_finds_the_same_matches(
         if n % 4 == 0:
             await add_reaction(services, alice, posted.id, "👍")
     results = []
-    for first, sparse, cost in PLANS:
+    real = backends._gin_is_cheaper
+    for first, sparse, answers in PLANS:
         monkeypatch.setattr(backends, "FIRST_RANGE_ROWS", first)
         monkeypatch.setattr(backends, "SPARSE_RATE", sparse)
-        monkeypatch.setattr(backends, "GIN_ROW_COST", cost)
-        results.append({q: await bodies(services, alice, q, sort=sort, limit=30) for q in QUERIES})
+        found = {}
+        for text in QUERIES:
+            # Fresh per query: a stand-in's answers are per search.
+            decide = real if answers is None else deciding(*answers)
+            monkeypatch.setattr(backends, "_gin_is_cheaper", decide)
+            found[text] = await bodies(services, alice, text, sort=sort, limit=30)
+        results.append(found)
     assert all(r == results[-1] for r in results), backend
     assert results[-1]["zzz"] == []
     assert len(results[-1]["the"]) > 20
