@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.actions.helpers import as_user, new_member
@@ -89,3 +91,28 @@ async def test_summaries(services: Services, personas: Personas, message: Messag
     assert (thumbs.emoji, thumbs.count, thumbs.viewer_has_reacted) == ("👍", 2, True)
     assert thumbs.user_ids == [personas.bob.id, personas.alice.id]
     assert (tada.emoji, tada.count, tada.viewer_has_reacted) == (":tada:", 1, False)
+
+
+async def test_reaction_count_follows_the_reactions(
+    services: Services, personas: Personas, message: Message
+) -> None:
+    """messages.reaction_count (has:reaction's index) counts reaction rows, concurrent ones too."""
+    alice, bob = as_user(personas.alice), as_user(personas.bob)
+
+    async def counted() -> int:
+        async with services.db.read_session() as session:
+            stored = await session.get(Message, message.id, populate_existing=True)
+            assert stored is not None
+            return stored.reaction_count
+
+    assert await counted() == 0
+    await asyncio.gather(
+        rx.add_reaction(services, bob, message.id, "👍"),
+        rx.add_reaction(services, alice, message.id, "👍"),
+        rx.add_reaction(services, bob, message.id, "🎉"),
+    )
+    await rx.add_reaction(services, bob, message.id, "👍")  # already there: no change
+    assert await counted() == 3
+    await rx.remove_reaction(services, bob, message.id, "👍")
+    await rx.remove_reaction(services, bob, message.id, "👍")  # already gone: no change
+    assert await counted() == 2

@@ -72,7 +72,8 @@ def test_drift_is_detected(empty_database: str) -> None:
 
 
 def test_search_migration_indexes_existing_messages(empty_database: str) -> None:
-    """Messages written before 0002 get keys and search text, and are found afterwards."""
+    """Messages written before 0002 get keys and search text, and are found afterwards; their
+    reactions are counted (0005)."""
     from datetime import UTC, datetime
 
     from sqlalchemy import text
@@ -121,6 +122,16 @@ def test_search_migration_indexes_existing_messages(empty_database: str) -> None
                     "now": now,
                 },
             )
+            await conn.execute(
+                text(
+                    "INSERT INTO reactions (message_id, user_id, emoji, created_at) "
+                    "VALUES (:message, :user, :emoji, :now)"
+                ),
+                [
+                    {"message": value("message"), "user": value("user"), "emoji": e, "now": now}
+                    for e in ("👍", "🎉")
+                ],
+            )
         await engine.dispose()
         await asyncio.to_thread(upgrade, empty_database)
         engine = create_async_engine(normalize_url(empty_database), poolclass=NullPool)
@@ -132,11 +143,13 @@ def test_search_migration_indexes_existing_messages(empty_database: str) -> None
                 )
             else:
                 sql = (
-                    "SELECT search_text FROM messages WHERE to_tsvector('simple', search_text) "
-                    "@@ to_tsquery('simple', 'café')"
+                    "SELECT search_text FROM messages "
+                    "WHERE search_vector @@ to_tsquery('simple', 'café')"
                 )
             found = list((await conn.execute(text(sql))).scalars())
+            counted = await conn.scalar(text("SELECT reaction_count FROM messages"))
+            found.append(f"{counted} reactions")
         await engine.dispose()
         return found
 
-    assert asyncio.run(seed_and_query()) == ["legacy café message"]
+    assert asyncio.run(seed_and_query()) == ["legacy café message", "2 reactions"]

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workchat.actions.channels import require_member, require_writable
@@ -71,6 +71,16 @@ async def _reactable(session: AsyncSession, viewer: Viewer, message_id: uuid.UUI
     return message
 
 
+async def _count_reactions(session: AsyncSession, message_id: uuid.UUID, change: int) -> None:
+    # In SQL, not from the loaded row: concurrent reactions must not lose a count.
+    await session.execute(
+        update(Message)
+        .where(Message.id == message_id)
+        .values(reaction_count=Message.reaction_count + change)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def add_reaction(
     services: Services, viewer: Viewer, message_id: uuid.UUID, emoji: str
 ) -> Message:
@@ -85,6 +95,7 @@ async def add_reaction(
                 message_id=message.id, user_id=viewer.user_id, emoji=emoji, created_at=utcnow()
             )
         )
+        await _count_reactions(unit.session, message.id, +1)
         payload = {"message_id": str(message.id), "user_id": str(viewer.user_id), "emoji": emoji}
         unit.audit(message.org_id, "reaction.add", "message", message.id, after={"emoji": emoji})
         unit.emit(message.org_id, "reaction.added", payload, channel_id=message.channel_id)
@@ -101,6 +112,7 @@ async def remove_reaction(
         if reaction is None:
             return message
         await unit.session.delete(reaction)
+        await _count_reactions(unit.session, message.id, -1)
         payload = {"message_id": str(message.id), "user_id": str(viewer.user_id), "emoji": emoji}
         unit.audit(
             message.org_id, "reaction.remove", "message", message.id, before={"emoji": emoji}

@@ -642,6 +642,7 @@ async def _bulk_load(
                         "edited_at": None,
                         "deleted_at": at + timedelta(minutes=5) if deleted else None,
                         "reply_count": plan.reply_count[i],
+                        "reaction_count": 0,
                         "last_reply_at": _when(plan.last_reply[i]) if plan.reply_count[i] else None,
                         "client_mutation_id": None,
                         # keys.search_key(at), with the low bits from the seeded generator.
@@ -668,6 +669,7 @@ async def _bulk_load(
                             }
                         )
                     counts["reactions"] += len(picks)
+                    rows[-1]["reaction_count"] = len(picks)
             await conn.execute(insert(Message), rows)
             if reactions:
                 await conn.execute(insert(Reaction), reactions)

@@ -11,6 +11,7 @@ trade the walk for fetching every row that holds all the words.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -56,6 +57,7 @@ class Backend(Protocol):
         *,
         narrow: Any = None,
         keys: KeyRange = ANY_KEY,
+        subset: Sequence[ColumnElement[bool]] = (),
         window: int,
         fetch: int,
         offset: int,
@@ -63,7 +65,10 @@ class Backend(Protocol):
         ranked: bool,
     ) -> Page:
         """Walk up to ``fetch`` matches newest first; order the newest ``window`` by score
-        (when ``ranked``) or newest first, and return rows offset..offset+limit (+1 more)."""
+        (when ``ranked``) or newest first, and return rows offset..offset+limit (+1 more).
+        ``keys``: the range every match's key lies in; ``subset``: conditions (in
+        ``conditions`` too) that an index lists in key order, for a walk to read only those
+        rows. Both are hints: ``conditions`` judge."""
 
     async def count(
         self,
@@ -161,6 +166,7 @@ class SqliteFts5:
         *,
         narrow: Any = None,
         keys: KeyRange = ANY_KEY,
+        subset: Sequence[ColumnElement[bool]] = (),
         window: int,
         fetch: int,
         offset: int,
@@ -288,9 +294,11 @@ class PostgresTsvector:
         query: SearchQuery,
         conditions: list[ColumnElement[bool]],
         keys: KeyRange,
+        subset: Sequence[ColumnElement[bool]],
         fetch: int,
     ) -> list[int]:
-        """Up to ``fetch`` matching keys, newest first.
+        """Up to ``fetch`` matching keys, newest first. ``subset``: conditions an index lists
+        in key order, so that the walk reads only those rows (then it never hands over).
 
         Left to itself the planner misjudges how far a walk along search_key must go: it
         takes matches for evenly spread (kube* is not: it walked 300,000 rows for 500 hits)
@@ -333,7 +341,9 @@ class PostgresTsvector:
         span = FIRST_RANGE_ROWS
         while True:
             lower = max(int(upper - span * per_row), low)
-            found = await self._walk(session, query, conditions, lower, upper, fetch - len(walked))
+            found = await self._walk(
+                session, query, conditions, subset, KeyRange(lower, upper), fetch - len(walked)
+            )
             walked += found
             wanted = fetch - len(walked)
             if lower == low or not wanted:
@@ -342,7 +352,9 @@ class PostgresTsvector:
             rate = len(found) / span
             rows_to_walk = wanted / rate if rate else float("inf")
             older = (upper - low) / per_row / rows
-            if rate < SPARSE_RATE and _gin_is_cheaper(holding, older, rows_to_walk):
+            # (A walk of a subset costs less per row than ``span`` counts: it walks on.)
+            sparse = rate < SPARSE_RATE and not subset
+            if sparse and _gin_is_cheaper(holding, older, rows_to_walk):
                 rest = keys_query.where(Message.search_key < upper)
                 return walked + list(await session.scalars(_fetched_newest_first(rest, wanted)))
             span = max(FIRST_RANGE_ROWS, int(min(span * GROWTH, rows_to_walk * 1.25)))
@@ -372,16 +384,13 @@ class PostgresTsvector:
         session: AsyncSession,
         query: SearchQuery,
         conditions: list[ColumnElement[bool]],
-        lower: int | None,
-        upper: int,
+        subset: Sequence[ColumnElement[bool]],
+        keys: KeyRange,
         limit: int,
     ) -> list[int]:
         """Matching keys in [lower, upper), newest first, read in key order: OFFSET 0 keeps
         the planner from merging the range scan with the match conditions. The range carries
         only the columns the conditions read (whole rows made the walk half again as slow)."""
-        in_range = [Message.search_key < upper]
-        if lower is not None:
-            in_range.append(Message.search_key >= lower)
         messages = Message.__table__
         read = {
             element
@@ -392,7 +401,7 @@ class PostgresTsvector:
         columns = [c for c in messages.c if c in read and c is not messages.c.search_key]
         recent = (
             select(messages.c.search_key, *columns, self.document.label("document"))
-            .where(*in_range)
+            .where(*keys.conditions(Message.search_key), *subset)
             .order_by(Message.search_key.desc())
             .offset(0)
             .subquery("recent")
@@ -414,6 +423,7 @@ class PostgresTsvector:
         *,
         narrow: Any = None,
         keys: KeyRange = ANY_KEY,
+        subset: Sequence[ColumnElement[bool]] = (),
         window: int,
         fetch: int,
         offset: int,
@@ -422,7 +432,7 @@ class PostgresTsvector:
     ) -> Page:
         await _search_settings(session)
         found = await self._newest(
-            session, query, [*conditions, *keys.conditions(Message.search_key)], keys, fetch
+            session, query, [*conditions, *keys.conditions(Message.search_key)], keys, subset, fetch
         )
         newest = found[:window]
         score: ColumnElement[Any]

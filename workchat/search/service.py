@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import and_, exists, func, inspect, not_, or_, select
+from sqlalchemy import and_, func, inspect, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -22,7 +22,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 from workchat.actions.access import require_user
 from workchat.actions.channels import visible_channels
 from workchat.auth.viewer import Viewer
-from workchat.db.models import Channel, Message, Reaction, User
+from workchat.db.models import Channel, Message, User
 from workchat.search.backends import backend_for
 from workchat.search.keys import ANY_KEY, KeyRange
 from workchat.search.query import Filter, SearchQuery, normalize
@@ -61,6 +61,9 @@ class Scope:
     # Where the date filters put the matches' search keys (the filters themselves stay in
     # ``conditions``: the range is a necessary bound for the index to walk, with slack).
     keys: KeyRange = ANY_KEY
+    # Conditions (also in ``conditions``) that an index lists in search-key order: a walk can
+    # read just those messages (has:reaction: the reacted ones).
+    subset: tuple[ColumnElement[bool], ...] = ()
     # The keys of a small set of messages that holds every match (from: or in: narrowed it),
     # for the FTS5 walk to check matches against before it joins their rows.
     narrow: Any = None
@@ -109,7 +112,11 @@ async def resolve_scope(session: AsyncSession, viewer: Viewer, query: SearchQuer
         readable = select(Channel.id).where(visible_channels(viewer))
         channel = backend.unindexed(Message.__table__.c.channel_id).in_(readable)
         filters = await _filters(session, viewer, query)
-        return Scope([channel, Message.deleted_at.is_(None), *(c for _f, c in filters)], keys=keys)
+        return Scope(
+            [channel, Message.deleted_at.is_(None), *(c for _f, c in filters)],
+            keys=keys,
+            subset=_subset(filters),
+        )
     everything = select(func.coalesce(func.sum(Channel.last_seq), 0)).scalar_subquery()
     channel_query = select(Channel.id, Channel.name_key, Channel.last_seq, everything).where(
         visible_channels(viewer)
@@ -138,7 +145,12 @@ async def resolve_scope(session: AsyncSession, viewer: Viewer, query: SearchQuer
         if confining_from and f.name == "from" and not f.negated:
             authored = select(func.count()).select_from(Message).where(condition)
             confined.append((int(await session.scalar(authored) or 0), condition))
-    return Scope(conditions, keys=keys, narrow=_narrow(session, query, confined, total))
+    return Scope(
+        conditions,
+        keys=keys,
+        subset=_subset(filters),
+        narrow=_narrow(session, query, confined, total),
+    )
 
 
 async def _filters(
@@ -151,6 +163,10 @@ async def _filters(
         if condition is not None:
             conditions.append((f, not_(condition) if f.negated else condition))
     return conditions
+
+
+def _subset(filters: list[tuple[Filter, ColumnElement[bool]]]) -> tuple[ColumnElement[bool], ...]:
+    return tuple(c for f, c in filters if f.value == "reaction" and not f.negated)
 
 
 def _narrowing_applies(session: AsyncSession, query: SearchQuery) -> bool:
@@ -231,7 +247,7 @@ async def _condition(
             return Message.created_at >= next_day
         return and_(Message.created_at >= start, Message.created_at < next_day)
     if f.value == "reaction":
-        return exists(select(Reaction.message_id).where(Reaction.message_id == Message.id))
+        return Message.reaction_count > 0
     if f.value == "link":
         return or_(Message.body.ilike("%http://%"), Message.body.ilike("%https://%"))
     if f.value == "thread":
@@ -262,6 +278,7 @@ async def search_messages(
         scope.conditions,
         narrow=scope.narrow,
         keys=scope.keys,
+        subset=scope.subset,
         window=window,
         fetch=max(window, COUNT_CAP + 1),
         offset=offset,
