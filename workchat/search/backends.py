@@ -38,7 +38,8 @@ from sqlalchemy.sql.util import ClauseAdapter
 
 from workchat.db.models import Channel, Message
 from workchat.search.ddl import POSTGRES_VECTOR_COLUMN
-from workchat.search.keys import ANY_KEY, KeyRange
+from workchat.search.hints import NO_HINTS, Hints
+from workchat.search.keys import KeyRange
 from workchat.search.query import SearchQuery, Term
 
 
@@ -55,9 +56,7 @@ class Backend(Protocol):
         query: SearchQuery,
         conditions: list[ColumnElement[bool]],
         *,
-        narrow: Any = None,
-        keys: KeyRange = ANY_KEY,
-        subset: Sequence[ColumnElement[bool]] = (),
+        hints: Hints = NO_HINTS,
         window: int,
         fetch: int,
         offset: int,
@@ -65,10 +64,7 @@ class Backend(Protocol):
         ranked: bool,
     ) -> Page:
         """Walk up to ``fetch`` matches newest first; order the newest ``window`` by score
-        (when ``ranked``) or newest first, and return rows offset..offset+limit (+1 more).
-        ``keys``: the range every match's key lies in; ``subset``: conditions (in
-        ``conditions`` too) that an index lists in key order, for a walk to read only those
-        rows. Both are hints: ``conditions`` judge."""
+        (when ``ranked``) or newest first, and return rows offset..offset+limit (+1 more)."""
 
     async def count(
         self,
@@ -76,13 +72,10 @@ class Backend(Protocol):
         query: SearchQuery,
         conditions: list[ColumnElement[bool]],
         *,
-        narrow: Any = None,
-        keys: KeyRange = ANY_KEY,
+        hints: Hints = NO_HINTS,
         cap: int,
     ) -> int:
-        """How many messages match, counting no further than ``cap``. ``narrow``: a SELECT of
-        the keys of a few messages known to hold every match (a hint; may be ignored);
-        ``keys``: the range every match's key lies in (the conditions still judge)."""
+        """How many messages match, counting no further than ``cap``."""
 
     def unindexed(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
         """``expression``, but not for the planner to pick an index by."""
@@ -129,30 +122,29 @@ class SqliteFts5:
         self,
         query: SearchQuery,
         conditions: list[ColumnElement[bool]],
-        narrow: Any,
-        keys: KeyRange,
+        hints: Hints,
         *,
         scored: bool,
     ) -> Any:
         """(key, score) newest first."""
         if not query.positive_terms:
             extra = [self._excluding(query.negative_terms)] if query.negative_terms else []
-            return _filtered([*conditions, *keys.conditions(Message.search_key), *extra])
+            return _filtered([*conditions, *hints.keys.conditions(Message.search_key), *extra])
         fts = self.fts
         # bm25() counts each phrase's matches over the whole index (its IDF), once per
         # statement: only ask for it when ranking.
         score = -literal_column("bm25(search_messages)") if scored else literal(0.0)
         match = self._match(query.positive_terms, query.negative_terms)
-        if narrow is not None:
+        if hints.narrow is not None:
             # Checked before the join; "+" keeps FTS5 from probing once per listed key.
-            conditions = [self.unindexed(fts.c.rowid).in_(narrow), *conditions]
+            conditions = [self.unindexed(fts.c.rowid).in_(hints.narrow), *conditions]
         return (
             select(fts.c.rowid.label("key"), score.label("score"))
             .select_from(fts.join(Message, Message.search_key == fts.c.rowid))
             .where(
                 text("search_messages MATCH :match").bindparams(match=match),
                 # On FTS5's own rowid: FTS5 seeks to the range instead of walking into it.
-                *keys.conditions(fts.c.rowid),
+                *hints.keys.conditions(fts.c.rowid),
                 *conditions,
             )
             .order_by(fts.c.rowid.desc())
@@ -164,9 +156,7 @@ class SqliteFts5:
         query: SearchQuery,
         conditions: list[ColumnElement[bool]],
         *,
-        narrow: Any = None,
-        keys: KeyRange = ANY_KEY,
-        subset: Sequence[ColumnElement[bool]] = (),
+        hints: Hints = NO_HINTS,
         window: int,
         fetch: int,
         offset: int,
@@ -176,7 +166,7 @@ class SqliteFts5:
         # One statement: walk (and count) up to ``fetch``, rank the newest ``window``, join
         # the page's messages. MATERIALIZED: the walk runs once for both uses.
         candidates = (
-            self._keys(query, conditions, narrow, keys, scored=ranked)
+            self._keys(query, conditions, hints, scored=ranked)
             .limit(fetch)
             .cte("candidates")
             .prefix_with("MATERIALIZED")
@@ -210,11 +200,10 @@ class SqliteFts5:
         query: SearchQuery,
         conditions: list[ColumnElement[bool]],
         *,
-        narrow: Any = None,
-        keys: KeyRange = ANY_KEY,
+        hints: Hints = NO_HINTS,
         cap: int,
     ) -> int:
-        capped = self._keys(query, conditions, narrow, keys, scored=False).order_by(None).limit(cap)
+        capped = self._keys(query, conditions, hints, scored=False).order_by(None).limit(cap)
         return int(await session.scalar(select(func.count()).select_from(capped.subquery())) or 0)
 
     def unindexed(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -255,7 +244,7 @@ GROWTH = 8
 # do better: it fetches every row holding all the words, each costing about GIN_ROW_COST rows
 # walked (a random heap read, the phrase recheck, the filters), then sorts them.
 SPARSE_RATE = 0.005
-GIN_ROW_COST = 12
+GIN_ROW_COST = 20
 
 
 class PostgresTsvector:
@@ -293,12 +282,10 @@ class PostgresTsvector:
         session: AsyncSession,
         query: SearchQuery,
         conditions: list[ColumnElement[bool]],
-        keys: KeyRange,
-        subset: Sequence[ColumnElement[bool]],
+        hints: Hints,
         fetch: int,
     ) -> list[int]:
-        """Up to ``fetch`` matching keys, newest first. ``subset``: conditions an index lists
-        in key order, so that the walk reads only those rows (then it never hands over).
+        """Up to ``fetch`` matching keys, newest first.
 
         Left to itself the planner misjudges how far a walk along search_key must go: it
         takes matches for evenly spread (kube* is not: it walked 300,000 rows for 500 hits)
@@ -327,14 +314,17 @@ class PostgresTsvector:
             return []
         per_row = max(1.0, (high - low) / rows)  # key units per message
         # Date filters: walk only their range (per_row stays the corpus's average).
+        keys, subset = hints.keys, hints.subset
         low = low if keys.lower is None else max(low, keys.lower)
         high = high if keys.upper is None else min(high, keys.upper - 1)
         if low > high:
             return []
         holding = await self._rows_holding_words(session, query)  # in the whole table
         rows_left = (high - low) / per_row
-        # Walking finds ``fetch`` matches after fetch / share rows (if no filter rejects them).
-        if _gin_is_cheaper(holding, rows_left / rows, fetch / max(holding / rows, 1e-9)):
+        # Walking meets matches at the words' rate times the readable share (more filters
+        # only make it sparser, and the walk will find that out).
+        meets = holding / rows * hints.readable
+        if _gin_is_cheaper(holding, rows_left / rows, fetch / max(meets, 1e-9)):
             return list(await session.scalars(_fetched_newest_first(keys_query, fetch)))
         walked: list[int] = []
         upper = high + 1
@@ -421,9 +411,7 @@ class PostgresTsvector:
         query: SearchQuery,
         conditions: list[ColumnElement[bool]],
         *,
-        narrow: Any = None,
-        keys: KeyRange = ANY_KEY,
-        subset: Sequence[ColumnElement[bool]] = (),
+        hints: Hints = NO_HINTS,
         window: int,
         fetch: int,
         offset: int,
@@ -431,9 +419,8 @@ class PostgresTsvector:
         ranked: bool,
     ) -> Page:
         await _search_settings(session)
-        found = await self._newest(
-            session, query, [*conditions, *keys.conditions(Message.search_key)], keys, subset, fetch
-        )
+        in_range = [*conditions, *hints.keys.conditions(Message.search_key)]
+        found = await self._newest(session, query, in_range, hints, fetch)
         newest = found[:window]
         score: ColumnElement[Any]
         if ranked:
@@ -475,12 +462,11 @@ class PostgresTsvector:
         query: SearchQuery,
         conditions: list[ColumnElement[bool]],
         *,
-        narrow: Any = None,
-        keys: KeyRange = ANY_KEY,
+        hints: Hints = NO_HINTS,
         cap: int,
     ) -> int:
         await _search_settings(session)
-        in_range = [*conditions, *keys.conditions(Message.search_key)]
+        in_range = [*conditions, *hints.keys.conditions(Message.search_key)]
         capped = self._keys(query, in_range).order_by(None).limit(cap)
         return int(await session.scalar(select(func.count()).select_from(capped.subquery())) or 0)
 

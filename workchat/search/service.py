@@ -24,7 +24,8 @@ from workchat.actions.channels import visible_channels
 from workchat.auth.viewer import Viewer
 from workchat.db.models import Channel, Message, User
 from workchat.search.backends import backend_for
-from workchat.search.keys import ANY_KEY, KeyRange
+from workchat.search.hints import NO_HINTS, Hints
+from workchat.search.keys import KeyRange
 from workchat.search.query import Filter, SearchQuery, normalize
 
 # Relevance ranks the most recent matches: chat search favours what is fresh, and it keeps
@@ -57,16 +58,8 @@ class Scope:
     """The SQL conditions a query's filters resolve to; ``empty`` when nothing can match."""
 
     conditions: list[ColumnElement[bool]]
+    hints: Hints = NO_HINTS
     empty: bool = False
-    # Where the date filters put the matches' search keys (the filters themselves stay in
-    # ``conditions``: the range is a necessary bound for the index to walk, with slack).
-    keys: KeyRange = ANY_KEY
-    # Conditions (also in ``conditions``) that an index lists in search-key order: a walk can
-    # read just those messages (has:reaction: the reacted ones).
-    subset: tuple[ColumnElement[bool], ...] = ()
-    # The keys of a small set of messages that holds every match (from: or in: narrowed it),
-    # for the FTS5 walk to check matches against before it joins their rows.
-    narrow: Any = None
     # What search_messages counted on its way (per query), for count_matches to reuse.
     counted: dict[SearchQuery, tuple[int, bool]] = field(
         default_factory=dict, compare=False, repr=False
@@ -114,8 +107,7 @@ async def resolve_scope(session: AsyncSession, viewer: Viewer, query: SearchQuer
         filters = await _filters(session, viewer, query)
         return Scope(
             [channel, Message.deleted_at.is_(None), *(c for _f, c in filters)],
-            keys=keys,
-            subset=_subset(filters),
+            Hints(keys=keys, subset=_subset(filters)),
         )
     everything = select(func.coalesce(func.sum(Channel.last_seq), 0)).scalar_subquery()
     channel_query = select(Channel.id, Channel.name_key, Channel.last_seq, everything).where(
@@ -145,12 +137,13 @@ async def resolve_scope(session: AsyncSession, viewer: Viewer, query: SearchQuer
         if confining_from and f.name == "from" and not f.negated:
             authored = select(func.count()).select_from(Message).where(condition)
             confined.append((int(await session.scalar(authored) or 0), condition))
-    return Scope(
-        conditions,
+    hints = Hints(
         keys=keys,
         subset=_subset(filters),
         narrow=_narrow(session, query, confined, total),
+        readable=in_scope / total if total else 1.0,
     )
+    return Scope(conditions, hints)
 
 
 async def _filters(
@@ -276,9 +269,7 @@ async def search_messages(
         session,
         query,
         scope.conditions,
-        narrow=scope.narrow,
-        keys=scope.keys,
-        subset=scope.subset,
+        hints=scope.hints,
         window=window,
         fetch=max(window, COUNT_CAP + 1),
         offset=offset,
@@ -301,6 +292,6 @@ async def count_matches(
     if counted is not None:
         return counted
     count = await backend_for(session.get_bind().dialect.name).count(
-        session, query, scope.conditions, narrow=scope.narrow, keys=scope.keys, cap=COUNT_CAP + 1
+        session, query, scope.conditions, hints=scope.hints, cap=COUNT_CAP + 1
     )
     return min(count, COUNT_CAP), count <= COUNT_CAP

@@ -71,12 +71,18 @@ class SearchQueries:
             return await counted
 
         edges = []
-        # Loaded together, so the page's channels (and memberships) batch into one query each.
-        channels = await asyncio.gather(
-            *(
-                load_visible_channel(info.context.loaders, viewer, hit.message.channel_id)
-                for hit in page.hits
-            )
+        loaders = info.context.loaders
+        # Loaded together, so the page's channels (and memberships) batch into one query each;
+        # the authors' query runs beside them (results show who wrote them) and primes the
+        # loader that MessageNode.author reads.
+        channels, _authors = await asyncio.gather(
+            asyncio.gather(
+                *(
+                    load_visible_channel(loaders, viewer, hit.message.channel_id)
+                    for hit in page.hits
+                )
+            ),
+            loaders.user_by_id.load_many([hit.message.author_id for hit in page.hits]),
         )
         for index, (hit, channel) in enumerate(zip(page.hits, channels, strict=True)):
             assert channel is not None  # the scope only holds readable channels
