@@ -240,6 +240,30 @@ async def test_relevance_and_paging(services: Services, corpus: Corpus) -> None:
     assert total == (4, True)
 
 
+async def test_relevance_prefers_more_occurrences(services: Services, personas: Personas) -> None:
+    """Both backends (SQLite ranks single terms in Python, PostgreSQL with ts_rank)."""
+    alice = as_user(personas.alice)
+    channel = await ch.create_channel(services, alice, name="ranked")
+    for body in ["rollout once", "rollout rollout rollout", "rollout and rollout", "none"]:
+        await msg.post_message(services, alice, channel_id=channel.id, body=body)
+    expected = ["rollout rollout rollout", "rollout and rollout", "rollout once"]
+    assert await bodies(services, alice, "rollout", sort="relevance") == expected
+    assert await bodies(services, alice, "rollout*", sort="relevance") == expected
+    assert await bodies(services, alice, "rollout", sort="newest") == [
+        "rollout and rollout",
+        "rollout rollout rollout",
+        "rollout once",
+    ]
+    query = parse("rollout")
+    async with services.db.read_session() as session:
+        scope = await service.resolve_scope(session, alice, query)
+        second = await service.search_messages(
+            session, query, scope, limit=2, offset=2, sort=service.SearchSort.RELEVANCE
+        )
+    assert [hit.message.body for hit in second.hits] == ["rollout once"]
+    assert not second.has_more
+
+
 async def test_count_is_capped(
     services: Services, corpus: Corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,10 +6,11 @@ Each domain keeps its loaders in its own package; ``Loaders`` gathers this reque
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from workchat.auth.viewer import Viewer
@@ -19,6 +20,16 @@ from workchat.services import Services
 M = TypeVar("M", Org, User, Channel, Message)
 K = TypeVar("K")
 V = TypeVar("V")
+
+
+async def rows_by_id(
+    session: AsyncSession, model: type[M], ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, M]:
+    """``SELECT … WHERE id IN (…)``, by id (missing ids are absent)."""
+    if not ids:
+        return {}
+    rows = await session.scalars(select(model).where(model.id.in_(ids)))
+    return {row.id: row for row in rows}
 
 
 class ModelByIdLoader(DataLoader[uuid.UUID, M | None], Generic[M]):
@@ -32,8 +43,7 @@ class ModelByIdLoader(DataLoader[uuid.UUID, M | None], Generic[M]):
 
     async def _load(self, ids: Sequence[uuid.UUID]) -> list[M | None]:
         async with self._services.db.read_session() as session:
-            result = await session.scalars(select(self.model).where(self.model.id.in_(ids)))
-            by_id: dict[uuid.UUID, M] = {row.id: row for row in result}
+            by_id: dict[uuid.UUID, M] = await rows_by_id(session, self.model, ids)
         return [by_id.get(id_) for id_ in ids]
 
 

@@ -41,6 +41,7 @@ from workchat.search.ddl import POSTGRES_VECTOR_COLUMN
 from workchat.search.hints import NO_HINTS, Hints
 from workchat.search.keys import KeyRange
 from workchat.search.query import SearchQuery, Term
+from workchat.search.rank import term_scores
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +164,10 @@ class SqliteFts5:
         limit: int,
         ranked: bool,
     ) -> Page:
+        if ranked and len(query.positive_terms) == 1:
+            return await self._page_ranked_here(
+                session, query, conditions, hints, window, fetch, offset, limit
+            )
         # One statement: walk (and count) up to ``fetch``, rank the newest ``window``, join
         # the page's messages. MATERIALIZED: the walk runs once for both uses.
         candidates = (
@@ -193,6 +198,47 @@ class SqliteFts5:
         rows = (await session.execute(statement)).all()
         total = int(rows[0][2]) if rows else (0 if offset == 0 else None)
         return Page([(row[0], float(row[1] or 0.0)) for row in rows], total)
+
+    async def _page_ranked_here(
+        self,
+        session: AsyncSession,
+        query: SearchQuery,
+        conditions: list[ColumnElement[bool]],
+        hints: Hints,
+        window: int,
+        fetch: int,
+        offset: int,
+        limit: int,
+    ) -> Page:
+        """One positive term: the newest ``window`` matches' texts, ranked by rank.py (no
+        bm25(), whose IDF pass cannot change the order here), then the page's messages."""
+        candidates = (
+            self._keys(query, conditions, hints, scored=False)
+            .limit(fetch)
+            .cte("candidates")
+            .prefix_with("MATERIALIZED")
+        )
+        newest = select(candidates.c.key).order_by(candidates.c.key.desc()).limit(window).subquery()
+        found = select(func.count()).select_from(candidates).scalar_subquery()
+        rows = (
+            await session.execute(
+                select(Message.search_key, Message.search_text, found).join(
+                    newest, Message.search_key == newest.c.key
+                )
+            )
+        ).all()
+        if not rows:
+            return Page([], 0 if offset == 0 else None)
+        scores = term_scores(query.positive_terms[0], [row[1] for row in rows])
+        ranked = sorted(zip(scores, (row[0] for row in rows), strict=True), reverse=True)
+        chosen = ranked[offset : offset + limit + 1]
+        messages = {
+            message.search_key: message
+            for message in await session.scalars(
+                select(Message).where(Message.search_key.in_([key for _s, key in chosen]))
+            )
+        }
+        return Page([(messages[key], score) for score, key in chosen], int(rows[0][2]))
 
     async def count(
         self,

@@ -6,10 +6,11 @@ import strawberry
 from strawberry.types import Info
 
 from workchat.db.engine import Database
+from workchat.db.models import Channel, User
 from workchat.errors import ErrorCode, RequestError
-from workchat.graphql.channels.loaders import load_visible_channel
 from workchat.graphql.channels.types import ChannelNode
 from workchat.graphql.context import Context
+from workchat.graphql.loaders import rows_by_id
 from workchat.graphql.messages.types import MessageNode
 from workchat.graphql.relay import PageInfo, decode_int_cursor, encode_cursor, page_size
 from workchat.graphql.search.types import (
@@ -62,6 +63,15 @@ class SearchQueries:
                 offset=offset,
                 sort=service.SearchSort(sort.value),
             )
+            # In the same transaction: the page's channels (readable: the scope holds no
+            # others) and authors, primed into this request's loaders for nested fields.
+            channels = await rows_by_id(session, Channel, {h.message.channel_id for h in page.hits})
+            authors = await rows_by_id(session, User, {h.message.author_id for h in page.hits})
+        loaders = info.context.loaders
+        for channel_id, channel in channels.items():
+            loaders.channel_by_id.prime(channel_id, channel)
+        for user_id, user in authors.items():
+            loaders.user_by_id.prime(user_id, user)
         counted: asyncio.Future[tuple[int, bool]] | None = None
 
         async def counter() -> tuple[int, bool]:
@@ -71,21 +81,9 @@ class SearchQueries:
             return await counted
 
         edges = []
-        loaders = info.context.loaders
-        # Loaded together, so the page's channels (and memberships) batch into one query each;
-        # the authors' query runs beside them (results show who wrote them) and primes the
-        # loader that MessageNode.author reads.
-        channels, _authors = await asyncio.gather(
-            asyncio.gather(
-                *(
-                    load_visible_channel(loaders, viewer, hit.message.channel_id)
-                    for hit in page.hits
-                )
-            ),
-            loaders.user_by_id.load_many([hit.message.author_id for hit in page.hits]),
-        )
-        for index, (hit, channel) in enumerate(zip(page.hits, channels, strict=True)):
-            assert channel is not None  # the scope only holds readable channels
+        for index, hit in enumerate(page.hits):
+            channel = channels[hit.message.channel_id]
+            assert channel.org_id == viewer.org_id  # the scope only holds readable channels
             edges.append(
                 SearchResultEdge(
                     cursor=encode_cursor(offset + index),
