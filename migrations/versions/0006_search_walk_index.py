@@ -1,8 +1,8 @@
 """search: a covering index for PostgreSQL's walk newest first
 
 The walk along search_key tested each row's stored tsvector, channel and deletion in the
-table; this index carries them (and created_at, author_id for date and from: filters), so
-the walk reads the index alone where the visibility map allows. SQLite: nothing (FTS5 walks
+table; this index carries them (and what date, from: and is: filters test), so the walk
+reads the index alone where the visibility map allows. SQLite: nothing (FTS5 walks
 its own index).
 
 Revision ID: 0006

@@ -41,10 +41,11 @@ POSTGRES_VECTOR_DROP = "ALTER TABLE messages DROP COLUMN IF EXISTS search_vector
 POSTGRES_GIN_INDEX = "CREATE INDEX search_messages_vector ON messages USING gin (search_vector)"
 POSTGRES_GIN_DROP = "DROP INDEX IF EXISTS search_messages_vector"
 # The walk newest first along search_key reads its rows from this index alone (an index-only
-# scan, where the visibility map allows): the columns that the match and the common filters
-# test, without visiting the table.
+# scan, where the visibility map allows): the columns that the match and the filters test
+# (all but has:link's body and has:reaction, which walks its own index), not the table.
 POSTGRES_WALK_INDEX = (
     "CREATE INDEX search_messages_walk ON messages (search_key) "
-    "INCLUDE (channel_id, deleted_at, created_at, author_id, search_vector)"
+    "INCLUDE (channel_id, deleted_at, created_at, author_id, id, thread_id, reply_count, "
+    "search_vector)"
 )
 POSTGRES_WALK_DROP = "DROP INDEX IF EXISTS search_messages_walk"
