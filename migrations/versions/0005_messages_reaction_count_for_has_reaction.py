@@ -1,8 +1,9 @@
-"""messages.reaction_count for has:reaction, with a partial index of reacted messages
+"""messages.reaction_count for has:reaction; on PostgreSQL a partial index of reacted messages
 
 Search's has:reaction tested each walked message with a subquery on reactions; a count kept
-on the message (by the reaction actions) and an index of the reacted messages in search-key
-order let it walk only those.
+on the message (by the reaction actions) lets it test a column, and on PostgreSQL an index
+of the reacted messages in search-key order (carrying what the walk tests) lets the walk
+read only those.
 
 Revision ID: 0005
 Revises: 0004
@@ -16,12 +17,12 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from workchat.search.ddl import POSTGRES_REACTED_DROP, POSTGRES_REACTED_INDEX
+
 revision: str = "0005"
 down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-REACTED = sa.text("reaction_count > 0")
 
 
 def upgrade() -> None:
@@ -35,16 +36,11 @@ def upgrade() -> None:
         "(SELECT count(*) FROM reactions WHERE reactions.message_id = messages.id) "
         "WHERE id IN (SELECT message_id FROM reactions)"
     )
-    op.create_index(
-        "ix_messages_reacted_search_key",
-        "messages",
-        ["search_key"],
-        unique=False,
-        postgresql_where=REACTED,
-        sqlite_where=REACTED,
-    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(POSTGRES_REACTED_INDEX)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_messages_reacted_search_key", table_name="messages")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(POSTGRES_REACTED_DROP)
     op.drop_column("messages", "reaction_count")

@@ -28,6 +28,8 @@ QUERIES = [
     "has:reaction the",
     "café -deploy",
     "build in:ops",
+    "in:ops -deploy",
+    "has:reaction in:ops",
     "zzz",
 ]
 

@@ -46,6 +46,8 @@ from workchat.errors import ActionError, ErrorCode, Forbidden
 from workchat.search.ddl import (
     POSTGRES_GIN_DROP,
     POSTGRES_GIN_INDEX,
+    POSTGRES_REACTED_DROP,
+    POSTGRES_REACTED_INDEX,
     POSTGRES_WALK_DROP,
     POSTGRES_WALK_INDEX,
     SQLITE_FTS_REBUILD,
@@ -731,6 +733,7 @@ async def _index_off(conn: AsyncConnection, sqlite: bool) -> None:
     else:
         await conn.execute(text(POSTGRES_GIN_DROP))
         await conn.execute(text(POSTGRES_WALK_DROP))
+        await conn.execute(text(POSTGRES_REACTED_DROP))
 
 
 async def _index_on(conn: AsyncConnection, sqlite: bool) -> None:
@@ -743,6 +746,7 @@ async def _index_on(conn: AsyncConnection, sqlite: bool) -> None:
         await conn.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))
         await conn.execute(text(POSTGRES_GIN_INDEX))
         await conn.execute(text(POSTGRES_WALK_INDEX))
+        await conn.execute(text(POSTGRES_REACTED_INDEX))
 
 
 async def _after_load(services: Services, sqlite: bool) -> None:

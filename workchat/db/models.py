@@ -18,7 +18,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -86,13 +85,6 @@ class Message(Base):
         UniqueConstraint("channel_id", "seq"),
         Index("ix_messages_thread_id_seq", "thread_id", "seq"),
         Index("ix_messages_author_id_client_mutation_id", "author_id", "client_mutation_id"),
-        # has:reaction walks these newest first, not every message.
-        Index(
-            "ix_messages_reacted_search_key",
-            "search_key",
-            postgresql_where=text("reaction_count > 0"),
-            sqlite_where=text("reaction_count > 0"),
-        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -108,7 +100,8 @@ class Message(Base):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
-    # Reaction rows on this message, kept by the reaction actions (for has:reaction).
+    # Reaction rows on this message, kept by the reaction actions (for has:reaction; on
+    # PostgreSQL the partial index search_messages_reacted lists the reacted ones).
     reaction_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     client_mutation_id: Mapped[str | None] = mapped_column(String(64))

@@ -340,12 +340,12 @@ class PostgresTsvector:
         matches are walked newest first through time ranges, the first holding about
         FIRST_RANGE_ROWS messages and each next one sized from the hits so far (fenced off
         from the planner); when the hits turn out sparse (filters, phrases), the GIN index
-        finds the rest if that is cheaper.
+        finds the rest if that is cheaper. Filters alone walk the same way (the planner took
+        has:link's ILIKE for 0.2% of rows and sorted a scan of the table), and leave the rest
+        to the planner when sparse (in:quiet-channel has an index to use).
         """
         keys_query = self._keys(query, conditions)
-        if not query.positive_terms:
-            # Filters alone: nothing for the GIN index to find; walking is the only plan.
-            return list(await session.scalars(keys_query.limit(fetch)))
+        words = bool(query.positive_terms)
         bounds = (
             await session.execute(
                 select(
@@ -365,12 +365,13 @@ class PostgresTsvector:
         high = high if keys.upper is None else min(high, keys.upper - 1)
         if low > high:
             return []
-        holding = await self._rows_holding_words(session, query)  # in the whole table
+        # In the whole table (filters alone: every row "holds the words").
+        holding = await self._rows_holding_words(session, query) if words else float(rows)
         rows_left = (high - low) / per_row
         # Walking meets matches at the words' rate times the readable share (more filters
         # only make it sparser, and the walk will find that out).
         meets = holding / rows * hints.readable
-        if _gin_is_cheaper(holding, rows_left / rows, fetch / max(meets, 1e-9)):
+        if words and _gin_is_cheaper(holding, rows_left / rows, fetch / max(meets, 1e-9)):
             return list(await session.scalars(_fetched_newest_first(keys_query, fetch)))
         walked: list[int] = []
         upper = high + 1
@@ -390,6 +391,9 @@ class PostgresTsvector:
             older = (upper - low) / per_row / rows
             # (A walk of a subset costs less per row than ``span`` counts: it walks on.)
             sparse = rate < SPARSE_RATE and not subset
+            if sparse and not words:
+                rest = keys_query.where(Message.search_key < upper).limit(wanted)
+                return walked + list(await session.scalars(rest))
             if sparse and _gin_is_cheaper(holding, older, rows_to_walk):
                 rest = keys_query.where(Message.search_key < upper)
                 return walked + list(await session.scalars(_fetched_newest_first(rest, wanted)))
@@ -428,6 +432,8 @@ class PostgresTsvector:
         the planner from merging the range scan with the match conditions. The range carries
         only the columns the conditions read (whole rows made the walk half again as slow)."""
         messages = Message.__table__
+        # The subset's conditions hold inside the range (its partial index implies them).
+        conditions = [c for c in conditions if not any(c is s for s in subset)]
         read = {
             element
             for condition in conditions

@@ -49,3 +49,10 @@ POSTGRES_WALK_INDEX = (
     "search_vector)"
 )
 POSTGRES_WALK_DROP = "DROP INDEX IF EXISTS search_messages_walk"
+# The same for has:reaction, over the reacted messages only (about one in twelve).
+POSTGRES_REACTED_INDEX = (
+    "CREATE INDEX search_messages_reacted ON messages (search_key) "
+    "INCLUDE (channel_id, deleted_at, created_at, author_id, id, thread_id, reply_count, "
+    "search_vector) WHERE reaction_count > 0"
+)
+POSTGRES_REACTED_DROP = "DROP INDEX IF EXISTS search_messages_reacted"
