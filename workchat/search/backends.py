@@ -11,7 +11,7 @@ trade the walk for fetching every row that holds all the words.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -151,6 +151,25 @@ class SqliteFts5:
             .order_by(fts.c.rowid.desc())
         )
 
+    def _candidates(
+        self,
+        query: SearchQuery,
+        conditions: list[ColumnElement[bool]],
+        hints: Hints,
+        fetch: int,
+        *,
+        scored: bool,
+    ) -> tuple[Any, Any]:
+        """The walk to ``fetch`` matches as a CTE (MATERIALIZED: it runs once for every use),
+        and how many it met."""
+        candidates = (
+            self._keys(query, conditions, hints, scored=scored)
+            .limit(fetch)
+            .cte("candidates")
+            .prefix_with("MATERIALIZED")
+        )
+        return candidates, select(func.count()).select_from(candidates).scalar_subquery()
+
     async def page(
         self,
         session: AsyncSession,
@@ -169,13 +188,8 @@ class SqliteFts5:
                 session, query, conditions, hints, window, fetch, offset, limit
             )
         # One statement: walk (and count) up to ``fetch``, rank the newest ``window``, join
-        # the page's messages. MATERIALIZED: the walk runs once for both uses.
-        candidates = (
-            self._keys(query, conditions, hints, scored=ranked)
-            .limit(fetch)
-            .cte("candidates")
-            .prefix_with("MATERIALIZED")
-        )
+        # the page's messages.
+        candidates, found = self._candidates(query, conditions, hints, fetch, scored=ranked)
         newest = (
             select(candidates.c.key, candidates.c.score)
             .order_by(candidates.c.key.desc())
@@ -189,7 +203,6 @@ class SqliteFts5:
             .limit(limit + 1)
             .subquery("page")
         )
-        found = select(func.count()).select_from(candidates).scalar_subquery()
         statement = (
             select(Message, page.c.score, found)
             .join(page, Message.search_key == page.c.key)
@@ -212,14 +225,8 @@ class SqliteFts5:
     ) -> Page:
         """One positive term: the newest ``window`` matches' texts, ranked by rank.py (no
         bm25(), whose IDF pass cannot change the order here), then the page's messages."""
-        candidates = (
-            self._keys(query, conditions, hints, scored=False)
-            .limit(fetch)
-            .cte("candidates")
-            .prefix_with("MATERIALIZED")
-        )
+        candidates, found = self._candidates(query, conditions, hints, fetch, scored=False)
         newest = select(candidates.c.key).order_by(candidates.c.key.desc()).limit(window).subquery()
-        found = select(func.count()).select_from(candidates).scalar_subquery()
         rows = (
             await session.execute(
                 select(Message.search_key, Message.search_text, found).join(
@@ -316,10 +323,12 @@ class PostgresTsvector:
             return [not_(document.bool_op("@@")(self._query(negative)))]
         return [document.bool_op("@@")(self._tsquery(query))]
 
-    def _keys(self, query: SearchQuery, conditions: list[ColumnElement[bool]]) -> Any:
+    def _keys(
+        self, query: SearchQuery, conditions: list[ColumnElement[bool]], keys: KeyRange
+    ) -> Any:
         return (
             select(Message.search_key.label("key"))
-            .where(*self._match(query), *conditions)
+            .where(*self._match(query), *conditions, *keys.conditions(Message.search_key))
             .order_by(Message.search_key.desc())
         )
 
@@ -344,7 +353,7 @@ class PostgresTsvector:
         has:link's ILIKE for 0.2% of rows and sorted a scan of the table), and leave the rest
         to the planner when sparse (in:quiet-channel has an index to use).
         """
-        keys_query = self._keys(query, conditions)
+        keys_query = self._keys(query, conditions, hints.keys)
         words = bool(query.positive_terms)
         bounds = (
             await session.execute(
@@ -373,14 +382,13 @@ class PostgresTsvector:
         meets = holding / rows * hints.readable
         if words and _gin_is_cheaper(holding, rows_left / rows, fetch / max(meets, 1e-9)):
             return list(await session.scalars(_fetched_newest_first(keys_query, fetch)))
+        walk = self._walk(query, conditions, subset)
         walked: list[int] = []
         upper = high + 1
         span = FIRST_RANGE_ROWS
         while True:
             lower = max(int(upper - span * per_row), low)
-            found = await self._walk(
-                session, query, conditions, subset, KeyRange(lower, upper), fetch - len(walked)
-            )
+            found = list(await session.scalars(walk(KeyRange(lower, upper), fetch - len(walked))))
             walked += found
             wanted = fetch - len(walked)
             if lower == low or not wanted:
@@ -419,18 +427,17 @@ class PostgresTsvector:
             estimates.append(float(plan[0]["Plan"]["Plan Rows"]))
         return min(estimates)
 
-    async def _walk(
+    def _walk(
         self,
-        session: AsyncSession,
         query: SearchQuery,
         conditions: list[ColumnElement[bool]],
         subset: Sequence[ColumnElement[bool]],
-        keys: KeyRange,
-        limit: int,
-    ) -> list[int]:
-        """Matching keys in [lower, upper), newest first, read in key order: OFFSET 0 keeps
-        the planner from merging the range scan with the match conditions. The range carries
-        only the columns the conditions read (whole rows made the walk half again as slow)."""
+    ) -> Callable[[KeyRange, int], Any]:
+        """A statement for each range of the walk: up to ``limit`` matching keys in it, newest
+        first, read in key order (OFFSET 0 keeps the planner from merging the range scan
+        with the match conditions). The range carries only the columns the conditions read
+        (whole rows made the walk half again as slow); those are worked out once a search.
+        The key range's own conditions are left out: every walked range lies inside it."""
         messages = Message.__table__
         # The subset's conditions hold inside the range (its partial index implies them).
         conditions = [c for c in conditions if not any(c is s for s in subset)]
@@ -441,21 +448,24 @@ class PostgresTsvector:
             if isinstance(element, Column) and element.table is messages
         }
         columns = [c for c in messages.c if c in read and c is not messages.c.search_key]
-        recent = (
-            select(messages.c.search_key, *columns, self.document.label("document"))
-            .where(*keys.conditions(Message.search_key), *subset)
-            .order_by(Message.search_key.desc())
-            .offset(0)
-            .subquery("recent")
-        )
-        adapt = ClauseAdapter(recent).traverse
-        statement = (
-            select(recent.c.search_key)
-            .where(*self._match(query, recent.c.document), *(adapt(c) for c in conditions))
-            .order_by(recent.c.search_key.desc())
-            .limit(limit)
-        )
-        return list(await session.scalars(statement))
+
+        def statement(keys: KeyRange, limit: int) -> Any:
+            recent = (
+                select(messages.c.search_key, *columns, self.document.label("document"))
+                .where(*keys.conditions(Message.search_key), *subset)
+                .order_by(Message.search_key.desc())
+                .offset(0)
+                .subquery("recent")
+            )
+            adapt = ClauseAdapter(recent).traverse
+            return (
+                select(recent.c.search_key)
+                .where(*self._match(query, recent.c.document), *(adapt(c) for c in conditions))
+                .order_by(recent.c.search_key.desc())
+                .limit(limit)
+            )
+
+        return statement
 
     async def page(
         self,
@@ -471,8 +481,7 @@ class PostgresTsvector:
         ranked: bool,
     ) -> Page:
         await _search_settings(session)
-        in_range = [*conditions, *hints.keys.conditions(Message.search_key)]
-        found = await self._newest(session, query, in_range, hints, fetch)
+        found = await self._newest(session, query, conditions, hints, fetch)
         newest = found[:window]
         score: ColumnElement[Any]
         if ranked:
@@ -518,8 +527,7 @@ class PostgresTsvector:
         cap: int,
     ) -> int:
         await _search_settings(session)
-        in_range = [*conditions, *hints.keys.conditions(Message.search_key)]
-        capped = self._keys(query, in_range).order_by(None).limit(cap)
+        capped = self._keys(query, conditions, hints.keys).order_by(None).limit(cap)
         return int(await session.scalar(select(func.count()).select_from(capped.subquery())) or 0)
 
     def unindexed(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
