@@ -1,8 +1,19 @@
-"""Per-request context: services, the authenticated viewer, and this request's DataLoaders."""
+"""Per-request context: services, the authenticated viewer, and the current operation's
+DataLoaders.
+
+Over WebSocket one ``Context`` serves every operation on the socket, and Strawberry runs each
+operation in its own task. DataLoaders cache rows (memberships, channels), so they must not
+live as long as the context: ``OperationLoaders`` (a schema extension) opens ``operation()``
+around each operation, which puts fresh loaders in a ContextVar — task-local, so operations
+running side by side on one socket never share or replace each other's loaders.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,10 +38,45 @@ class Context:
     auth_error: str | None = None
     # graphql-transport-ws puts the connection_init payload here.
     connection_params: dict[str, Any] | None = None
-    loaders: Loaders = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.loaders = Loaders(self.services, lambda: self.viewer)
+    @property
+    def loaders(self) -> Loaders:
+        """The running operation's loaders (batching and caching last one operation)."""
+        return self._operation().loaders
+
+    def fresh_loaders(self) -> Loaders:
+        """Drop everything the running operation's loaders cached and start new ones.
+
+        A subscription calls this for each event, before it loads anything for that event
+        (its own checks or the event's selection set): an event must not be answered from
+        rows read for an earlier one, e.g. a membership the viewer has since lost. Only the
+        calling operation is affected.
+        """
+        operation = self._operation()
+        operation.loaders = self._new_loaders()
+        return operation.loaders
+
+    @contextmanager
+    def operation(self) -> Iterator[None]:
+        """Scope one GraphQL operation: ``loaders`` are fresh inside and gone after."""
+        token = _current.set(_Operation(self, self._new_loaders()))
+        try:
+            yield
+        finally:
+            # A stream finalized from another task cannot reset this task's value; that
+            # task's context (and the value with it) has ended anyway.
+            with suppress(ValueError):
+                _current.reset(token)
+
+    def _new_loaders(self) -> Loaders:
+        # The viewer is read at load time, never captured when the loaders are built.
+        return Loaders(self.services, lambda: self.viewer)
+
+    def _operation(self) -> _Operation:
+        operation = _current.get()
+        if operation is None or operation.context is not self:
+            raise RuntimeError("DataLoaders exist only while an operation on this context runs")
+        return operation
 
     def require_viewer(self) -> Viewer:
         if not self.viewer.is_authenticated:
@@ -40,3 +86,12 @@ class Context:
     def acting(self, operation: str) -> Viewer:
         """The viewer as recorded in audit entries for this operation."""
         return self.viewer.with_request(operation=operation, request_id=self.request_id)
+
+
+@dataclass
+class _Operation:
+    context: Context
+    loaders: Loaders
+
+
+_current: ContextVar[_Operation | None] = ContextVar("workchat_graphql_operation", default=None)

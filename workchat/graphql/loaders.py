@@ -1,6 +1,7 @@
-"""DataLoaders, created per request (never shared: they cache), results in key order.
+"""DataLoaders, created per operation (never shared: they cache), results in key order.
 
-Each domain keeps its loaders in its own package; ``Loaders`` gathers this request's.
+Each domain keeps its loaders in its own package; ``Loaders`` gathers one operation's
+(``Context.operation()`` creates them, ``Context.fresh_loaders()`` replaces them).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class OrgByIdLoader(ModelByIdLoader[Org]):
 
 
 class Loaders:
-    """This request's loaders; add one attribute per ``<Thing>By<Key>Loader``."""
+    """One operation's loaders; add one attribute per ``<Thing>By<Key>Loader``."""
 
     def __init__(self, services: Services, viewer: Callable[[], Viewer]) -> None:
         from workchat.graphql.channels.loaders import (

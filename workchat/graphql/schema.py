@@ -30,6 +30,7 @@ from workchat.graphql.errors import ErrorCodes
 from workchat.graphql.messages.mutations import MessageMutations
 from workchat.graphql.messages.queries import MessageQueries
 from workchat.graphql.node import NodeQueries
+from workchat.graphql.operation_loaders import OperationLoaders
 from workchat.graphql.orgs.queries import OrgQueries
 from workchat.graphql.search.queries import SearchQueries
 from workchat.graphql.sessions.mutations import SessionMutations
@@ -105,6 +106,8 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=[ApiTokenNode],
         config=StrawberryConfig(disable_field_suggestions=settings.is_prod),
         extensions=[
+            # First, so the operation's DataLoaders exist for everything after it.
+            OperationLoaders,
             # Limit rules are built once per schema so validation results can be cached
             # (the stock limiter extensions build a new rule class on every request).
             lambda: AddValidationRules(limit_rules),
