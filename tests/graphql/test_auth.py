@@ -13,18 +13,10 @@ import jwt
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import (
-    PASSWORD,
-    SECRET,
-    GraphQLClient,
-    Persona,
-    Personas,
-    audit_entries,
-    count_rows,
-    events,
-    snapshot,
-)
-from tests.graphql.conftest import codes, gid, payload_errors
+from tests.support.db import audit_entries, count_rows, events, snapshot
+from tests.support.graphql_client import GraphQLClient, codes, gid, payload_errors
+from tests.support.personas import Persona, Personas
+from tests.support.settings import PASSWORD, SECRET
 from workchat.actions.tokens import create_api_token
 from workchat.auth.viewer import system
 from workchat.db.models import ApiToken, AuditEntry, RefreshToken

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD, GraphQLClient, Personas, snapshot
-from tests.graphql.conftest import codes, gid
+from tests.support.db import snapshot
+from tests.support.graphql_client import GraphQLClient, codes, gid
+from tests.support.personas import Personas
+from tests.support.settings import PASSWORD
 from workchat.actions.tokens import create_api_token
 from workchat.auth.viewer import system
 from workchat.services import Services

@@ -8,8 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD, GraphQLClient, Personas, audit_entries, snapshot
-from tests.graphql.conftest import ClientFactory, codes
+from tests.support.db import audit_entries, snapshot
+from tests.support.graphql_client import ClientFactory, GraphQLClient, codes
+from tests.support.personas import Personas
+from tests.support.settings import PASSWORD
 from workchat.services import Services
 
 WRONG_LOGIN = (

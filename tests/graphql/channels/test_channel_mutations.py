@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.actions.helpers import as_user
-from tests.conftest import GraphQLClient, Personas, count_rows, snapshot
-from tests.graphql.channels.helpers import (
+from tests.support.chat import general, make_channel, post
+from tests.support.db import assert_logged, count_rows, mark, snapshot
+from tests.support.graphql_client import GraphQLClient, gid
+from tests.support.operations import (
     ARCHIVE_CHANNEL,
     CREATE_CHANNEL,
     INVITE_TO_CHANNEL,
@@ -19,21 +20,15 @@ from tests.graphql.channels.helpers import (
     MARK_CHANNEL_READ,
     POST_MESSAGE,
     UPDATE_CHANNEL,
-    another_member,
-    assert_logged,
     cid,
     error_codes,
-    general,
     login_all,
-    make_channel,
-    mark,
     mid,
-    post,
     query_data,
     run,
     top_codes,
 )
-from tests.graphql.conftest import gid
+from tests.support.personas import Personas, another_member, as_user
 from workchat.actions import channels as ch
 from workchat.actions.users import deactivate_user
 from workchat.db.models import Channel, Membership
