@@ -7,5 +7,6 @@
 - ``operations``: GraphQL operations of the chat core and running them.
 - ``chat``: setting up channels and messages through the actions.
 - ``db``: what the database holds: row counts, audit entries, events, snapshots.
+- ``auth``: checking who a bearer token authenticates as; admin operations.
 - ``websocket``: speaking graphql-transport-ws to a live server.
 """
