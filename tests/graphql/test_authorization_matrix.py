@@ -1,4 +1,4 @@
-"""Who may do what in the chat core, as one table (DESIGN.md §5).
+"""Who may do what in the chat core, as one table (docs/adr/0005-api-contract.md).
 
 Every query and mutation runs against Acme's objects as anonymous, Eve (admin of another
 org), Bob (an Acme member outside both channels) and Alice (Acme admin, creator of both):

@@ -1,4 +1,5 @@
-"""Org isolation: another org's objects are indistinguishable from missing ones (DESIGN.md §5)."""
+"""Org isolation: another org's objects are indistinguishable from missing ones
+(docs/adr/0005-api-contract.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """A live WebSocket ends with its credential: logout, refresh-token reuse, deactivation,
-role change, API-token revocation and expiry each close it with 4401 (DESIGN.md §6)."""
+role change, API-token revocation and expiry each close it with 4401."""
 
 from __future__ import annotations
 

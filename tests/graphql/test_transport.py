@@ -1,5 +1,6 @@
 """HTTP transport rules: JSON-only POST, coded errors for bad requests and over-limit queries,
-masking of unexpected errors, request ids, health checks and GraphiQL (DESIGN.md §5)."""
+masking of unexpected errors, request ids, health checks and GraphiQL
+(docs/adr/0005-api-contract.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """GraphQL over WebSocket (graphql-transport-ws) against a real server: authentication in
-connection_init, ping/pong, queries and subscriptions (DESIGN.md §5, §6)."""
+connection_init, ping/pong, queries and subscriptions (docs/adr/0005-api-contract.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Channel mutations over GraphQL: payloads, UserError codes and fields, top-level FORBIDDEN,
-and exactly one audit entry plus the expected events for every success (DESIGN.md §5, §8)."""
+and exactly one audit entry plus the expected events for every success
+(docs/adr/0005-api-contract.md, docs/adr/0006-audit-trail.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Channel reads over GraphQL: the `channels` connection and its filter, `channel(id)`,
-node(id:), and the per-viewer Channel fields (DESIGN.md §5)."""
+node(id:), and the per-viewer Channel fields (docs/adr/0005-api-contract.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Message and reaction mutations over GraphQL: threads, validation, idempotent retries,
 versioned edits with revisions, soft deletes, reactions; one audit entry and the expected
-events per success (DESIGN.md §3, §5, §8)."""
+events per success (docs/adr/0005-api-contract.md, docs/adr/0006-audit-trail.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Message reads over GraphQL: Channel.messages keyset pages (roots only, newest last),
-Message.replies, `message(id)` and node(id:) visibility (DESIGN.md §5)."""
+Message.replies, `message(id)` and node(id:) visibility (docs/adr/0005-api-contract.md)."""
 
 from __future__ import annotations
 

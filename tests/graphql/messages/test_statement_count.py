@@ -1,5 +1,5 @@
 """A channel page costs a fixed number of SQL statements, whatever its size: DataLoaders
-batch per request and no resolver queries per row (DESIGN.md §2)."""
+batch per request and no resolver queries per row (docs/adr/0003-architecture.md)."""
 
 from __future__ import annotations
 

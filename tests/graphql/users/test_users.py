@@ -1,4 +1,4 @@
-"""The `users` connection and the user admin mutations (DESIGN.md §5)."""
+"""The `users` connection and the user admin mutations (docs/adr/0005-api-contract.md)."""
 
 from __future__ import annotations
 
