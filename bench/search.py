@@ -1,6 +1,7 @@
 """Search benchmark: latency per query class through GraphQL and in-process, against a naive
 ``LIKE '%word%'`` scan of the same data; and postMessage throughput with and without the
-search index. Prints tables and writes JSON; asserts nothing about times (DESIGN.md §10).
+search index. Prints tables and writes JSON; asserts nothing about times
+(docs/guides/contributing.md, "Benchmarks").
 
     .venv/bin/python bench/search.py --backend sqlite --messages 100000
     .venv/bin/python bench/search.py --backend postgres --messages 1000000 --reuse

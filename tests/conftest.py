@@ -1,74 +1,28 @@
-"""Shared fixtures (DESIGN.md §10): a migrated database per test on every configured
-backend, the personas alice (admin), bob (member) and eve (admin of another org), an HTTP
-client and a live server for WebSocket tests."""
+"""Shared fixtures: a migrated database per test on every configured backend, the personas
+alice (admin), bob (member) and eve (admin of another org), an HTTP client and a live server
+for WebSocket tests. Helpers that tests import live in ``tests/support/``."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import func, select
 
-from workchat.actions.orgs import create_org
-from workchat.actions.users import create_user
+from tests.support.graphql_client import GraphQLClient
+from tests.support.personas import Personas, create_personas
+from tests.support.postgres import TEMPLATE_DB, pg_admin, pg_url
+from tests.support.settings import BACKENDS, POSTGRES_URL, test_settings
 from workchat.app import create_app
-from workchat.auth.viewer import system
 from workchat.db.migrate import upgrade
-from workchat.db.models import AuditEntry, Event
 from workchat.services import Services
 from workchat.settings import Settings
-
-POSTGRES_URL = os.environ.get("WORKCHAT_TEST_POSTGRES_URL")
-REDIS_URL = os.environ.get("WORKCHAT_TEST_REDIS_URL")
-# Per run, so concurrent runs on one server never drop each other's template.
-TEMPLATE_DB = f"workchat_test_template_{os.getpid()}"
-SECRET = "test-secret-key-that-is-long-enough-for-hs256-0123456789"
-PASSWORD = "correct horse battery staple"
-
-BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
-
-
-def test_settings(data_dir: Path, **overrides: Any) -> Settings:
-    values = {
-        "env": "dev",
-        "data_dir": data_dir,
-        "secret_key": SECRET,
-        # A cheap argon2 profile: tests only.
-        "argon2_time_cost": 1,
-        "argon2_memory_kib": 8,
-        "argon2_parallelism": 1,
-        "create_demo_org": False,
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
-
-
-def _pg_url(database: str) -> str:
-    assert POSTGRES_URL is not None
-    base = POSTGRES_URL.rsplit("/", 1)[0]
-    return f"{base}/{database}"
-
-
-def _asyncpg_dsn(database: str) -> str:
-    return _pg_url(database).replace("postgresql+asyncpg://", "postgresql://")
-
-
-async def _pg_admin(sql: str) -> None:
-    conn = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL.rsplit("/", 1)[1]))  # type: ignore[union-attr]
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture(scope="session")
@@ -83,11 +37,11 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_template() -> Iterator[str]:
     if not POSTGRES_URL:
         pytest.skip("WORKCHAT_TEST_POSTGRES_URL is not set")
-    asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)"))
-    asyncio.run(_pg_admin(f"CREATE DATABASE {TEMPLATE_DB}"))
-    upgrade(_pg_url(TEMPLATE_DB))
+    asyncio.run(pg_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)"))
+    asyncio.run(pg_admin(f"CREATE DATABASE {TEMPLATE_DB}"))
+    upgrade(pg_url(TEMPLATE_DB))
     yield TEMPLATE_DB
-    asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)"))
+    asyncio.run(pg_admin(f"DROP DATABASE IF EXISTS {TEMPLATE_DB} WITH (FORCE)"))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -109,11 +63,11 @@ async def database_url(backend: str, db_template: Path | str, tmp_path: Path) ->
         yield f"sqlite+aiosqlite:///{path}"
         return
     name = f"workchat_test_{uuid.uuid4().hex[:12]}"
-    await _pg_admin(f"CREATE DATABASE {name} TEMPLATE {db_template}")
+    await pg_admin(f"CREATE DATABASE {name} TEMPLATE {db_template}")
     try:
-        yield _pg_url(name)
+        yield pg_url(name)
     finally:
-        await _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture
@@ -131,98 +85,14 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
         await services.close()
 
 
-@dataclass(frozen=True)
-class Persona:
-    name: str
-    id: uuid.UUID
-    org_id: uuid.UUID
-    email: str
-    role: str
-    password: str = PASSWORD
-
-
-@dataclass(frozen=True)
-class Personas:
-    alice: Persona
-    bob: Persona
-    eve: Persona
-
-
 @pytest.fixture
 async def personas(services: Services) -> Personas:
-    operator = system(operation="test-setup")
-    acme = await create_org(services, operator, "Acme")
-    evil = await create_org(services, operator, "Evil Corp")
-
-    async def make(name: str, org_id: uuid.UUID, role: str) -> Persona:
-        email = f"{name}@example.com"
-        user = await create_user(
-            services,
-            operator,
-            org_id=org_id,
-            email=email,
-            display_name=name.title(),
-            password=PASSWORD,
-            role=role,
-        )
-        return Persona(name, user.id, org_id, email, role)
-
-    return Personas(
-        alice=await make("alice", acme.id, "admin"),
-        bob=await make("bob", acme.id, "member"),
-        eve=await make("eve", evil.id, "admin"),
-    )
+    return await create_personas(services)
 
 
 @pytest.fixture
 def app(services: Services) -> Any:
     return create_app(services.settings, services)
-
-
-class GraphQLClient:
-    """POSTs GraphQL over an in-process HTTP client; logs personas in on demand."""
-
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.http = http
-        self._tokens: dict[str, str] = {}
-
-    async def execute(
-        self,
-        query: str,
-        variables: dict[str, Any] | None = None,
-        *,
-        token: str | None = None,
-        as_: Persona | None = None,
-    ) -> dict[str, Any]:
-        headers = {}
-        if as_ is not None:
-            token = await self.token_for(as_)
-        if token is not None:
-            headers["authorization"] = f"Bearer {token}"
-        response = await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-        )
-        assert response.status_code == 200, response.text
-        return response.json()  # type: ignore[no-any-return]
-
-    async def login(self, persona: Persona) -> dict[str, Any]:
-        result = await self.execute(
-            """mutation($email: String!, $password: String!) {
-                login(input: {email: $email, password: $password}) {
-                    accessToken refreshToken errors { code message field }
-                    user { id email role }
-                }
-            }""",
-            {"email": persona.email, "password": persona.password},
-        )
-        payload = result["data"]["login"]
-        assert payload["errors"] == [], payload
-        return payload  # type: ignore[no-any-return]
-
-    async def token_for(self, persona: Persona) -> str:
-        if persona.name not in self._tokens:
-            self._tokens[persona.name] = (await self.login(persona))["accessToken"]
-        return self._tokens[persona.name]
 
 
 @pytest.fixture
@@ -260,46 +130,3 @@ async def live_server(app: Any) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, timeout=10)
-
-
-async def count_rows(services: Services, model: type, **where: Any) -> int:
-    async with services.db.read_session() as session:
-        query = select(func.count()).select_from(model)
-        for column, value in where.items():
-            query = query.where(getattr(model, column) == value)
-        return int(await session.scalar(query) or 0)
-
-
-async def audit_entries(services: Services, org_id: uuid.UUID) -> list[AuditEntry]:
-    async with services.db.read_session() as session:
-        rows = await session.scalars(
-            select(AuditEntry).where(AuditEntry.org_id == org_id).order_by(AuditEntry.seq)
-        )
-        return list(rows)
-
-
-async def events(services: Services, org_id: uuid.UUID) -> list[Event]:
-    async with services.db.read_session() as session:
-        rows = await session.scalars(
-            select(Event).where(Event.org_id == org_id).order_by(Event.seq)
-        )
-        return list(rows)
-
-
-@dataclass
-class Snapshot:
-    """Row counts of every table: 'nothing changed' means two snapshots are equal."""
-
-    counts: dict[str, int]
-
-
-async def snapshot(services: Services) -> Snapshot:
-    from workchat.db.base import Base
-
-    counts = {}
-    async with services.db.read_session() as session:
-        for table in Base.metadata.sorted_tables:
-            counts[table.name] = int(
-                await session.scalar(select(func.count()).select_from(table)) or 0
-            )
-    return Snapshot(counts)

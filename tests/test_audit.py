@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import PASSWORD, Personas, audit_entries
+from tests.support.db import audit_entries
+from tests.support.personas import Personas
+from tests.support.settings import PASSWORD
 from workchat.actions.users import create_user
 from workchat.audit import GENESIS_HASH, json_patch, make_diff, verify_chain
 from workchat.auth.viewer import system

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import SECRET
+from tests.support.settings import SECRET
 from workchat import cli
 from workchat.auth.passwords import Passwords
 from workchat.db.models import AuditEntry, Org, User

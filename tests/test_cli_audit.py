@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SECRET
+from tests.support.settings import SECRET
 from workchat.cli import main
 
 

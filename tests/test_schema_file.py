@@ -1,4 +1,4 @@
-"""The committed schema.graphql is the exported SDL of the code (DESIGN.md §2)."""
+"""The committed schema.graphql is the exported SDL of the code (docs/adr/0003-architecture.md)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ def test_schema_file_matches_code() -> None:
 
 
 def test_contract_names_present() -> None:
-    """Names of DESIGN.md §5 that later features build on are present and spelled right."""
+    """Names of the API contract (docs/adr/0005-api-contract.md) that later features build on
+    are present and spelled right."""
     sdl = schema.as_str()
     for name in (
         "node(id: ID!): Node",

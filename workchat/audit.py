@@ -1,4 +1,5 @@
-"""The append-only audit trail: one entry per action, hash-chained per org (DESIGN.md §8)."""
+"""The append-only audit trail: one entry per action, hash-chained per org
+(docs/adr/0006-audit-trail.md)."""
 
 from __future__ import annotations
 

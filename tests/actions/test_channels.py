@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.actions.helpers import as_user, new_member
-from tests.conftest import Personas, audit_entries, events, snapshot
+from tests.support.db import audit_entries, events, snapshot
+from tests.support.personas import Personas, as_user, new_member
 from workchat.actions import channels as ch
 from workchat.db.models import Membership
 from workchat.errors import ActionError, ErrorCode, Forbidden

@@ -6,8 +6,8 @@ import uuid
 
 from sqlalchemy import select
 
-from tests.actions.helpers import as_user
-from tests.conftest import Personas, events
+from tests.support.db import events
+from tests.support.personas import Personas, as_user
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
 from workchat.actions.mentions import find_mentions

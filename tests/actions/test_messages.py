@@ -8,8 +8,8 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from tests.actions.helpers import as_user, new_member
-from tests.conftest import Personas, audit_entries, events, snapshot
+from tests.support.db import audit_entries, events, snapshot
+from tests.support.personas import Personas, as_user, new_member
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
 from workchat.db.models import Channel, Message, MessageRevision

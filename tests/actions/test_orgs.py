@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import Personas, audit_entries, events, snapshot
+from tests.support.db import audit_entries, events, snapshot
+from tests.support.personas import Personas
 from workchat.actions.orgs import create_org
 from workchat.auth.viewer import Viewer, system
 from workchat.db.models import Channel, Membership, Org
@@ -35,7 +36,7 @@ async def test_create_org_writes_row_audit_and_event(services: Services) -> None
 async def test_new_users_join_general_and_cannot_leave(
     services: Services, personas: Personas
 ) -> None:
-    from tests.actions.helpers import as_user
+    from tests.support.personas import as_user
     from workchat.actions.channels import leave_channel
 
     async with services.db.read_session() as session:

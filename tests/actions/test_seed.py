@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import audit_entries, count_rows
+from tests.support.db import audit_entries, count_rows
 from workchat.actions.seed import seed_corpus
 from workchat.actions.sessions import login
 from workchat.auth.authenticate import authenticate

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD, Personas, audit_entries, events, snapshot
+from tests.support.db import audit_entries, events, snapshot
+from tests.support.personas import Personas
+from tests.support.settings import PASSWORD
 from workchat.actions.sessions import login, logout, refresh
 from workchat.auth.authenticate import AuthenticationFailed, authenticate
 from workchat.auth.jwt import decode_access_token

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.actions.helpers import as_user
-from tests.conftest import Personas, audit_entries, events, snapshot
+from tests.support.db import audit_entries, events, snapshot
+from tests.support.personas import Personas, as_user
 from workchat.actions.tokens import create_api_token, revoke_api_token
 from workchat.auth.authenticate import AuthenticationFailed, authenticate
 from workchat.db.models import ApiToken

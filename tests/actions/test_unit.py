@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.conftest import count_rows, snapshot
+from tests.support.db import count_rows, snapshot
 from workchat.actions.orgs import create_org
 from workchat.actions.unit import unit_of_work
 from workchat.auth.viewer import Viewer, system

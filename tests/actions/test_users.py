@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.actions.helpers import as_user
-from tests.conftest import PASSWORD, Personas, audit_entries, events, snapshot
+from tests.support.db import audit_entries, events, snapshot
+from tests.support.personas import Personas, as_user
+from tests.support.settings import PASSWORD
 from workchat.actions.sessions import login
 from workchat.actions.tokens import create_api_token
 from workchat.actions.users import create_user, deactivate_user, update_user_role

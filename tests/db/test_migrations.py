@@ -12,7 +12,8 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from tests.conftest import POSTGRES_URL, _pg_admin, _pg_url
+from tests.support.postgres import pg_admin, pg_url
+from tests.support.settings import POSTGRES_URL
 from workchat.db.base import Base
 from workchat.db.engine import normalize_url
 from workchat.db.migrate import downgrade, pending_model_changes, upgrade
@@ -26,9 +27,9 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     if not POSTGRES_URL:
         pytest.skip("WORKCHAT_TEST_POSTGRES_URL is not set")
     name = f"workchat_mig_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg_admin(f"CREATE DATABASE {name}"))
-    yield _pg_url(name)
-    asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    asyncio.run(pg_admin(f"CREATE DATABASE {name}"))
+    yield pg_url(name)
+    asyncio.run(pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 def _tables(url: str) -> set[str]:

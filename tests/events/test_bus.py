@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.conftest import PASSWORD, REDIS_URL
+from tests.support.settings import PASSWORD, REDIS_URL
 from workchat.actions.orgs import create_org
 from workchat.actions.users import create_user
 from workchat.auth.viewer import system

@@ -1,4 +1,4 @@
-"""Who may do what in the chat core, as one table (DESIGN.md §5).
+"""Who may do what in the chat core, as one table (docs/adr/0005-api-contract.md).
 
 Every query and mutation runs against Acme's objects as anonymous, Eve (admin of another
 org), Bob (an Acme member outside both channels) and Alice (Acme admin, creator of both):
@@ -20,9 +20,10 @@ from typing import Any
 
 import pytest
 
-from tests.actions.helpers import as_user
-from tests.conftest import GraphQLClient, Persona, Personas, snapshot
-from tests.graphql.channels.helpers import (
+from tests.support.chat import make_channel, post
+from tests.support.db import snapshot
+from tests.support.graphql_client import GraphQLClient, gid
+from tests.support.operations import (
     ADD_REACTION,
     ARCHIVE_CHANNEL,
     CREATE_CHANNEL,
@@ -37,12 +38,10 @@ from tests.graphql.channels.helpers import (
     UPDATE_CHANNEL,
     cid,
     login_all,
-    make_channel,
     mid,
-    post,
     top_codes,
 )
-from tests.graphql.conftest import gid
+from tests.support.personas import Persona, Personas, as_user
 from workchat.actions import reactions as rx
 from workchat.db.models import Channel, Message
 from workchat.services import Services

@@ -1,4 +1,5 @@
-"""Org isolation: another org's objects are indistinguishable from missing ones (DESIGN.md §5)."""
+"""Org isolation: another org's objects are indistinguishable from missing ones
+(docs/adr/0005-api-contract.md)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD, GraphQLClient, Personas, snapshot
-from tests.graphql.conftest import codes, gid
+from tests.support.db import snapshot
+from tests.support.graphql_client import GraphQLClient, codes, gid
+from tests.support.personas import Personas
+from tests.support.settings import PASSWORD
 from workchat.actions.tokens import create_api_token
 from workchat.auth.viewer import system
 from workchat.services import Services

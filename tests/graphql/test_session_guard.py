@@ -1,5 +1,5 @@
 """A live WebSocket ends with its credential: logout, refresh-token reuse, deactivation,
-role change, API-token revocation and expiry each close it with 4401 (DESIGN.md §6)."""
+role change, API-token revocation and expiry each close it with 4401."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from tests.actions.helpers import as_user
-from tests.conftest import PASSWORD, GraphQLClient, Personas
-from tests.graphql.test_websocket import closed_code, connected, receive, send, socket
+from tests.support.graphql_client import GraphQLClient
+from tests.support.personas import Personas, as_user
+from tests.support.settings import PASSWORD
+from tests.support.websocket import closed_code, connected, receive, send, socket
 from workchat.actions.sessions import login, logout
 from workchat.actions.tokens import create_api_token, revoke_api_token
 from workchat.actions.users import deactivate_user, update_user_role

@@ -11,9 +11,11 @@ from typing import Any
 from sqlalchemy import delete
 from websockets.asyncio.client import ClientConnection
 
-from tests.conftest import GraphQLClient, Persona, Personas
 from tests.graphql import test_authorization_matrix as matrix
-from tests.graphql.channels.helpers import (
+from tests.graphql.test_authorization_matrix import MESSAGE, NODE, World
+from tests.support.chat import make_channel, post
+from tests.support.graphql_client import GraphQLClient, gid
+from tests.support.operations import (
     INVITE_TO_CHANNEL,
     JOIN_CHANNEL,
     LEAVE_CHANNEL,
@@ -21,14 +23,11 @@ from tests.graphql.channels.helpers import (
     UPDATE_CHANNEL,
     cid,
     login_all,
-    make_channel,
     mid,
-    post,
     run,
 )
-from tests.graphql.conftest import gid
-from tests.graphql.test_authorization_matrix import MESSAGE, NODE, World
-from tests.graphql.test_websocket import connected, receive, send, socket
+from tests.support.personas import Persona, Personas
+from tests.support.websocket import connected, receive, send, socket
 from workchat.db.models import Membership
 from workchat.services import Services
 

@@ -19,10 +19,11 @@ from starlette.routing import Route, WebSocketRoute
 from strawberry.types import Info
 from websockets.asyncio.client import ClientConnection
 
-from tests.actions.helpers import as_user
-from tests.conftest import GraphQLClient, Personas
-from tests.graphql.channels.helpers import cid, make_channel
-from tests.graphql.test_websocket import connected, receive, send, socket
+from tests.support.chat import make_channel
+from tests.support.graphql_client import GraphQLClient
+from tests.support.operations import cid
+from tests.support.personas import Personas, as_user
+from tests.support.websocket import connected, receive, send, socket
 from workchat.actions import channels as ch
 from workchat.graphql.channels.loaders import load_visible_channel
 from workchat.graphql.channels.types import ChannelNode

@@ -1,5 +1,6 @@
 """HTTP transport rules: JSON-only POST, coded errors for bad requests and over-limit queries,
-masking of unexpected errors, request ids, health checks and GraphiQL (DESIGN.md §5)."""
+masking of unexpected errors, request ids, health checks and GraphiQL
+(docs/adr/0005-api-contract.md)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD, GraphQLClient, Personas, audit_entries, snapshot
-from tests.graphql.conftest import ClientFactory, codes
+from tests.support.db import audit_entries, snapshot
+from tests.support.graphql_client import ClientFactory, GraphQLClient, codes
+from tests.support.personas import Personas
+from tests.support.settings import PASSWORD
 from workchat.services import Services
 
 WRONG_LOGIN = (

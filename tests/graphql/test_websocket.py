@@ -1,58 +1,17 @@
 """GraphQL over WebSocket (graphql-transport-ws) against a real server: authentication in
-connection_init, ping/pong, queries and subscriptions (DESIGN.md §5, §6)."""
+connection_init, ping/pong, queries and subscriptions (docs/adr/0005-api-contract.md)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
-from websockets.typing import Subprotocol
+from websockets.exceptions import InvalidHandshake
 
-from tests.conftest import GraphQLClient, Personas
-from tests.graphql.conftest import gid
-
-PROTOCOL = "graphql-transport-ws"
-TIMEOUT = 5.0
-
-
-@asynccontextmanager
-async def socket(server: str, subprotocol: str = PROTOCOL) -> AsyncIterator[ClientConnection]:
-    async with connect(
-        f"ws://{server}/graphql",
-        subprotocols=[Subprotocol(subprotocol)],
-        open_timeout=TIMEOUT,
-    ) as ws:
-        yield ws
-
-
-async def send(ws: ClientConnection, message: dict[str, Any]) -> None:
-    await ws.send(json.dumps(message))
-
-
-async def receive(ws: ClientConnection) -> dict[str, Any]:
-    raw = await asyncio.wait_for(ws.recv(), timeout=TIMEOUT)
-    return json.loads(raw)  # type: ignore[no-any-return]
-
-
-async def closed_code(ws: ClientConnection) -> int | None:
-    """Wait (bounded) for the server to close the socket; return its close code."""
-    with pytest.raises(ConnectionClosed):
-        while True:
-            await asyncio.wait_for(ws.recv(), timeout=TIMEOUT)
-    return ws.close_code
-
-
-async def connected(ws: ClientConnection, token: str) -> None:
-    await send(ws, {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
-    ack = await receive(ws)
-    assert ack["type"] == "connection_ack"
-    assert not ack.get("payload")
+from tests.support.graphql_client import GraphQLClient, gid
+from tests.support.personas import Personas
+from tests.support.websocket import PROTOCOL, closed_code, connected, receive, send, socket
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.actions.helpers import as_user
-from tests.conftest import Personas
 from tests.search.test_search import bodies
+from tests.support.personas import Personas, as_user
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
 from workchat.actions.reactions import add_reaction

@@ -1,4 +1,4 @@
-"""The data model of DESIGN.md §3. Constraints here are the source of truth for migrations."""
+"""The data model. Constraints here are the source of truth for migrations."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The search query language, parsed into a small AST (DESIGN.md §7).
+"""The search query language, parsed into a small AST (docs/adr/0002-search-index.md).
 
     words            all must match (case-insensitive, any script)
     "a phrase"       the words in this order

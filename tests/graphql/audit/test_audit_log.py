@@ -6,8 +6,9 @@ import asyncio
 import itertools
 from typing import Any
 
-from tests.actions.helpers import as_user
-from tests.conftest import GraphQLClient, Personas, audit_entries
+from tests.support.db import audit_entries
+from tests.support.graphql_client import GraphQLClient
+from tests.support.personas import Personas, as_user
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
 from workchat.graphql.ids import to_global_id

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from graphql import build_schema
 
-from tests.actions.helpers import as_user
-from tests.conftest import GraphQLClient, Personas, audit_entries, snapshot
+from tests.support.db import audit_entries, snapshot
+from tests.support.graphql_client import GraphQLClient
+from tests.support.personas import Personas, as_user
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
 from workchat.actions.tokens import create_api_token

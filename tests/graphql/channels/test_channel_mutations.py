@@ -1,5 +1,6 @@
 """Channel mutations over GraphQL: payloads, UserError codes and fields, top-level FORBIDDEN,
-and exactly one audit entry plus the expected events for every success (DESIGN.md §5, §8)."""
+and exactly one audit entry plus the expected events for every success
+(docs/adr/0005-api-contract.md, docs/adr/0006-audit-trail.md)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from tests.actions.helpers import as_user
-from tests.conftest import GraphQLClient, Personas, count_rows, snapshot
-from tests.graphql.channels.helpers import (
+from tests.support.chat import general, make_channel, post
+from tests.support.db import assert_logged, count_rows, mark, snapshot
+from tests.support.graphql_client import GraphQLClient, gid
+from tests.support.operations import (
     ARCHIVE_CHANNEL,
     CREATE_CHANNEL,
     INVITE_TO_CHANNEL,
@@ -19,21 +21,15 @@ from tests.graphql.channels.helpers import (
     MARK_CHANNEL_READ,
     POST_MESSAGE,
     UPDATE_CHANNEL,
-    another_member,
-    assert_logged,
     cid,
     error_codes,
-    general,
     login_all,
-    make_channel,
-    mark,
     mid,
-    post,
     query_data,
     run,
     top_codes,
 )
-from tests.graphql.conftest import gid
+from tests.support.personas import Personas, another_member, as_user
 from workchat.actions import channels as ch
 from workchat.actions.users import deactivate_user
 from workchat.db.models import Channel, Membership

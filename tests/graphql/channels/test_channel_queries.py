@@ -1,5 +1,5 @@
 """Channel reads over GraphQL: the `channels` connection and its filter, `channel(id)`,
-node(id:), and the per-viewer Channel fields (DESIGN.md §5)."""
+node(id:), and the per-viewer Channel fields (docs/adr/0005-api-contract.md)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,12 @@ from typing import Any
 
 import pytest
 
-from tests.actions.helpers import as_user
-from tests.conftest import PASSWORD, GraphQLClient, Persona, Personas, snapshot
-from tests.graphql.channels.helpers import (
-    another_member,
-    cid,
-    general,
-    login_all,
-    make_channel,
-    post,
-    query_data,
-    top_codes,
-)
-from tests.graphql.conftest import gid
+from tests.support.chat import general, make_channel, post
+from tests.support.db import snapshot
+from tests.support.graphql_client import GraphQLClient, gid
+from tests.support.operations import cid, login_all, query_data, top_codes
+from tests.support.personas import Persona, Personas, another_member, as_user
+from tests.support.settings import PASSWORD
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
 from workchat.actions.users import create_user

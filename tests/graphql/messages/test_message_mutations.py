@@ -1,6 +1,6 @@
 """Message and reaction mutations over GraphQL: threads, validation, idempotent retries,
 versioned edits with revisions, soft deletes, reactions; one audit entry and the expected
-events per success (DESIGN.md §3, §5, §8)."""
+events per success (docs/adr/0005-api-contract.md, docs/adr/0006-audit-trail.md)."""
 
 from __future__ import annotations
 
@@ -9,28 +9,24 @@ from typing import Any
 
 import pytest
 
-from tests.actions.helpers import as_user
-from tests.conftest import GraphQLClient, Persona, Personas, count_rows, snapshot
-from tests.graphql.channels.helpers import (
+from tests.support.chat import make_channel, post
+from tests.support.db import assert_logged, count_rows, mark, snapshot
+from tests.support.graphql_client import GraphQLClient, gid
+from tests.support.operations import (
     ADD_REACTION,
     DELETE_MESSAGE,
     EDIT_MESSAGE,
     POST_MESSAGE,
     REMOVE_REACTION,
-    another_member,
-    assert_logged,
     cid,
     error_codes,
     login_all,
-    make_channel,
-    mark,
     mid,
-    post,
     query_data,
     run,
     top_codes,
 )
-from tests.graphql.conftest import gid
+from tests.support.personas import Persona, Personas, another_member, as_user
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
 from workchat.actions import reactions as rx

@@ -1,5 +1,5 @@
 """Message reads over GraphQL: Channel.messages keyset pages (roots only, newest last),
-Message.replies, `message(id)` and node(id:) visibility (DESIGN.md §5)."""
+Message.replies, `message(id)` and node(id:) visibility (docs/adr/0005-api-contract.md)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.actions.helpers import as_user
-from tests.conftest import GraphQLClient, Persona, Personas, snapshot
-from tests.graphql.channels.helpers import (
-    cid,
-    login_all,
-    make_channel,
-    mid,
-    post,
-    query_data,
-    top_codes,
-)
+from tests.support.chat import make_channel, post
+from tests.support.db import snapshot
+from tests.support.graphql_client import GraphQLClient
+from tests.support.operations import cid, login_all, mid, query_data, top_codes
+from tests.support.personas import Persona, Personas, as_user
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
 from workchat.db.models import Channel, Message

@@ -1,5 +1,5 @@
 """A channel page costs a fixed number of SQL statements, whatever its size: DataLoaders
-batch per request and no resolver queries per row (DESIGN.md §2)."""
+batch per request and no resolver queries per row (docs/adr/0003-architecture.md)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from tests.actions.helpers import as_user
-from tests.conftest import GraphQLClient, Personas
-from tests.graphql.channels.helpers import another_member, cid, login_all, make_channel, post
+from tests.support.chat import make_channel, post
+from tests.support.graphql_client import GraphQLClient
+from tests.support.operations import cid, login_all
+from tests.support.personas import Personas, another_member, as_user
 from workchat.actions import channels as ch
 from workchat.actions import reactions as rx
 from workchat.db.models import Channel

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.actions.helpers import as_user
-from tests.conftest import GraphQLClient, Personas
+from tests.support.graphql_client import GraphQLClient
+from tests.support.personas import Personas, as_user
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
 from workchat.services import Services

@@ -1,5 +1,5 @@
 """Authentication over GraphQL: bearer tokens, refresh rotation, logout, login failures,
-admin-only mutations and API tokens (DESIGN.md §5, §6)."""
+admin-only mutations (docs/adr/0005-api-contract.md). API tokens are in tests/graphql/tokens/."""
 
 from __future__ import annotations
 
@@ -11,26 +11,26 @@ from typing import Any
 
 import jwt
 import pytest
-from sqlalchemy import select
 
-from tests.conftest import (
-    PASSWORD,
-    SECRET,
-    GraphQLClient,
-    Persona,
-    Personas,
-    audit_entries,
-    count_rows,
-    events,
-    snapshot,
+from tests.support.auth import (
+    CREATE_TOKEN,
+    CREATE_USER,
+    DEACTIVATE,
+    REVOKE_TOKEN,
+    UPDATE_ROLE,
+    actions,
+    assert_authenticated_as,
+    assert_unauthenticated,
 )
-from tests.graphql.conftest import codes, gid, payload_errors
+from tests.support.db import audit_entries, count_rows, events, snapshot
+from tests.support.graphql_client import GraphQLClient, codes, gid, payload_errors
+from tests.support.personas import Personas
+from tests.support.settings import PASSWORD, SECRET
 from workchat.actions.tokens import create_api_token
 from workchat.auth.viewer import system
-from workchat.db.models import ApiToken, AuditEntry, RefreshToken
+from workchat.db.models import RefreshToken
 from workchat.services import Services
 
-VIEWER = "{ viewer { id email } }"
 LOGIN = """mutation($email: String!, $password: String!) {
     login(input: {email: $email, password: $password}) {
         accessToken refreshToken errors { code message field } user { email }
@@ -43,23 +43,6 @@ REFRESH = """mutation($token: String!) {
 }"""
 LOGOUT = """mutation($all: Boolean!) {
     logout(input: {allSessions: $all}) { sessionsEnded errors { code } }
-}"""
-CREATE_TOKEN = """mutation($input: CreateApiTokenInput!) {
-    createApiToken(input: $input) {
-        token errors { code message field } apiToken { id name scopes user { email } }
-    }
-}"""
-REVOKE_TOKEN = """mutation($id: ID!) {
-    revokeApiToken(input: {tokenId: $id}) { errors { code } apiToken { id revokedAt } }
-}"""
-CREATE_USER = """mutation($input: CreateUserInput!) {
-    createUser(input: $input) { errors { code field } user { id } }
-}"""
-UPDATE_ROLE = """mutation($id: ID!, $role: Role!) {
-    updateUserRole(input: {userId: $id, role: $role}) { errors { code } user { role } }
-}"""
-DEACTIVATE = """mutation($id: ID!) {
-    deactivateUser(input: {userId: $id}) { errors { code } user { isActive } }
 }"""
 
 
@@ -82,26 +65,10 @@ def forge(
     return jwt.encode(claims, key, algorithm=algorithm)
 
 
-async def assert_unauthenticated(gql: GraphQLClient, token: str) -> None:
-    result = await gql.execute(VIEWER, token=token)
-    assert result["data"] is None
-    assert codes(result) == ["UNAUTHENTICATED"]
-
-
-async def assert_authenticated_as(gql: GraphQLClient, token: str, persona: Persona) -> None:
-    result = await gql.execute(VIEWER, token=token)
-    assert not result.get("errors"), result
-    assert result["data"]["viewer"]["email"] == persona.email
-
-
 async def refresh(gql: GraphQLClient, token: str) -> dict[str, Any]:
     result = await gql.execute(REFRESH, {"token": token})
     assert not result.get("errors"), result
     return result["data"]["refreshToken"]  # type: ignore[no-any-return]
-
-
-async def actions(services: Services, persona: Persona) -> list[str]:
-    return [entry.action for entry in await audit_entries(services, persona.org_id)]
 
 
 # --- no credential ---------------------------------------------------------------------------
@@ -377,109 +344,3 @@ async def test_member_gets_forbidden_for_admin_mutations(
     assert codes(result) == ["FORBIDDEN"]
     assert result["data"] is None
     assert await snapshot(services) == before
-
-
-# --- API tokens ------------------------------------------------------------------------------
-
-
-async def create_token(
-    gql: GraphQLClient, admin: Persona, user: Persona, scopes: list[str] | None = None
-) -> dict[str, Any]:
-    variables: dict[str, Any] = {"userId": gid("User", user.id), "name": "ci-bot"}
-    if scopes is not None:
-        variables["scopes"] = scopes
-    result = await gql.execute(CREATE_TOKEN, {"input": variables}, as_=admin)
-    assert payload_errors(result, "createApiToken") == []
-    return result["data"]["createApiToken"]  # type: ignore[no-any-return]
-
-
-async def test_api_token_works_as_bearer(
-    gql: GraphQLClient, services: Services, personas: Personas
-) -> None:
-    """An admin creates a token for a member: default scopes read+write, the secret is shown
-    once, stored only hashed, audited without the secret, and authenticates as the member."""
-    created = await create_token(gql, personas.alice, personas.bob)
-    assert created["apiToken"]["scopes"] == ["read", "write"]
-    assert created["apiToken"]["user"] == {"email": personas.bob.email}
-    secret = created["token"]
-    assert secret
-    async with services.db.read_session() as session:
-        [row] = list(await session.scalars(select(ApiToken)))
-    assert row.token_hash != secret and secret not in row.token_hash
-    [entry] = [
-        e
-        for e in await audit_entries(services, personas.alice.org_id)
-        if e.action == "token.create"
-    ]
-    assert entry.actor_id == personas.alice.id
-    assert secret not in json.dumps(entry.diff)
-    await assert_authenticated_as(gql, secret, personas.bob)
-
-
-async def test_admin_token_without_admin_scope_is_not_admin(
-    gql: GraphQLClient, services: Services, personas: Personas
-) -> None:
-    """An admin's token with the default scopes (read, write) may not run admin mutations."""
-    secret = (await create_token(gql, personas.alice, personas.alice))["token"]
-    before = await snapshot(services)
-    result = await gql.execute(
-        CREATE_USER,
-        {"input": {"email": "x@example.com", "displayName": "X", "password": PASSWORD}},
-        token=secret,
-    )
-    assert codes(result) == ["FORBIDDEN"]
-    assert await snapshot(services) == before
-
-
-async def test_token_without_write_scope_cannot_write(
-    gql: GraphQLClient, services: Services, personas: Personas
-) -> None:
-    """A read+admin token reads, but a write (createUser) is FORBIDDEN and writes nothing;
-    the same call with the write scope succeeds."""
-    read_only = (await create_token(gql, personas.alice, personas.alice, ["read", "admin"]))[
-        "token"
-    ]
-    await assert_authenticated_as(gql, read_only, personas.alice)
-    variables = {"input": {"email": "x@example.com", "displayName": "X", "password": PASSWORD}}
-    before = await snapshot(services)
-    result = await gql.execute(CREATE_USER, variables, token=read_only)
-    assert codes(result) == ["FORBIDDEN"]
-    assert await snapshot(services) == before
-
-    writer = (await create_token(gql, personas.alice, personas.alice, ["read", "write", "admin"]))[
-        "token"
-    ]
-    result = await gql.execute(CREATE_USER, variables, token=writer)
-    assert payload_errors(result, "createUser") == []
-
-
-async def test_member_token_cannot_carry_admin_scope(
-    gql: GraphQLClient, services: Services, personas: Personas
-) -> None:
-    """The admin scope is only for an admin's token: INVALID_INPUT on scopes, nothing written."""
-    await gql.token_for(personas.alice)
-    before = await snapshot(services)
-    result = await gql.execute(
-        CREATE_TOKEN,
-        {"input": {"userId": gid("User", personas.bob.id), "name": "x", "scopes": ["admin"]}},
-        as_=personas.alice,
-    )
-    errors = payload_errors(result, "createApiToken")
-    assert [(e["code"], e["field"]) for e in errors] == [("INVALID_INPUT", "scopes")]
-    assert result["data"]["createApiToken"]["token"] is None
-    assert await snapshot(services) == before
-
-
-async def test_revoked_api_token_stops_working(
-    gql: GraphQLClient, services: Services, personas: Personas
-) -> None:
-    """revokeApiToken takes effect on the very next request, and is audited with an event."""
-    created = await create_token(gql, personas.alice, personas.bob)
-    await assert_authenticated_as(gql, created["token"], personas.bob)
-    result = await gql.execute(REVOKE_TOKEN, {"id": created["apiToken"]["id"]}, as_=personas.alice)
-    assert payload_errors(result, "revokeApiToken") == []
-    assert result["data"]["revokeApiToken"]["apiToken"]["revokedAt"] is not None
-    await assert_unauthenticated(gql, created["token"])
-    assert "token.revoke" in await actions(services, personas.alice)
-    assert "api_token.revoked" in [e.type for e in await events(services, personas.alice.org_id)]
-    assert await count_rows(services, AuditEntry, action="token.revoke") == 1

@@ -1,4 +1,4 @@
-"""The `users` connection and the user admin mutations (DESIGN.md §5)."""
+"""The `users` connection and the user admin mutations (docs/adr/0005-api-contract.md)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import (
-    PASSWORD,
-    GraphQLClient,
-    Persona,
-    Personas,
-    audit_entries,
-    count_rows,
-    events,
-    snapshot,
-)
-from tests.graphql.conftest import codes, gid, payload_errors
+from tests.support.db import audit_entries, count_rows, events, snapshot
+from tests.support.graphql_client import GraphQLClient, codes, gid, payload_errors
+from tests.support.personas import Persona, Personas
+from tests.support.settings import PASSWORD
 from workchat.actions.users import create_user
 from workchat.auth.viewer import system
 from workchat.db.models import AuditEntry, RefreshToken, User

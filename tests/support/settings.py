@@ -1,0 +1,35 @@
+"""Settings for tests, and which backends this run covers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from workchat.settings import Settings
+
+POSTGRES_URL = os.environ.get("WORKCHAT_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("WORKCHAT_TEST_REDIS_URL")
+SECRET = "test-secret-key-that-is-long-enough-for-hs256-0123456789"
+PASSWORD = "correct horse battery staple"
+
+BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+
+
+def test_settings(data_dir: Path, **overrides: Any) -> Settings:
+    values = {
+        "env": "dev",
+        "data_dir": data_dir,
+        "secret_key": SECRET,
+        # A cheap argon2 profile: tests only.
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 8,
+        "argon2_parallelism": 1,
+        "create_demo_org": False,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+# A helper, not a test: keeps pytest from collecting it where a test module imports it.
+test_settings.__test__ = False  # type: ignore[attr-defined]
