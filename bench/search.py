@@ -38,7 +38,7 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workchat.actions.channels import visible_channels  # noqa: E402
+from workchat.access import readable_channels_sql  # noqa: E402
 from workchat.actions.seed import (  # noqa: E402
     SEED_PASSWORD,
     SQLITE_FTS_TRIGGER_NAMES,
@@ -214,7 +214,7 @@ async def build_queries(services: Services, viewer: Viewer) -> QuerySet:
         public = list(
             await session.execute(
                 select(Channel.name, Channel.last_seq)
-                .where(visible_channels(viewer), Channel.is_private.is_(False))
+                .where(readable_channels_sql(viewer), Channel.is_private.is_(False))
                 .order_by(Channel.last_seq.desc())
             )
         )
@@ -411,7 +411,7 @@ class LikeBaseline:
     async def prepare(self) -> None:
         async with self.services.db.read_session() as session:
             self.channel_ids = list(
-                await session.scalars(select(Channel.id).where(visible_channels(self.viewer)))
+                await session.scalars(select(Channel.id).where(readable_channels_sql(self.viewer)))
             )
 
     async def search(self, query: str) -> int:
