@@ -7,6 +7,8 @@ while it loads. Earlier migrations keep their own copy of the DDL they ran.
 
 from __future__ import annotations
 
+from workchat.db.models import SEARCH_VECTOR_COLUMN
+
 SQLITE_FTS_TABLE = """CREATE VIRTUAL TABLE search_messages USING fts5(
     search_text, content='messages', content_rowid='search_key',
     tokenize='unicode61 remove_diacritics 0', prefix='2 3')"""
@@ -32,12 +34,12 @@ SQLITE_FTS_REBUILD = "INSERT INTO search_messages(search_messages) VALUES ('rebu
 
 # PostgreSQL: each message's words parsed once, when written, into a stored tsvector; matching
 # a walked row then reads it instead of re-parsing search_text (phrases, prefixes, ranking).
-POSTGRES_VECTOR_COLUMN = "search_vector"
+POSTGRES_VECTOR_COLUMN = SEARCH_VECTOR_COLUMN
 POSTGRES_VECTOR_ADD = (
-    "ALTER TABLE messages ADD COLUMN search_vector tsvector "
+    f"ALTER TABLE messages ADD COLUMN {SEARCH_VECTOR_COLUMN} tsvector "
     "GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED"
 )
-POSTGRES_VECTOR_DROP = "ALTER TABLE messages DROP COLUMN IF EXISTS search_vector"
+POSTGRES_VECTOR_DROP = f"ALTER TABLE messages DROP COLUMN IF EXISTS {SEARCH_VECTOR_COLUMN}"
 POSTGRES_GIN_INDEX = "CREATE INDEX search_messages_vector ON messages USING gin (search_vector)"
 POSTGRES_GIN_DROP = "DROP INDEX IF EXISTS search_messages_vector"
 # The walk newest first along search_key reads its rows from this index alone (an index-only
