@@ -39,20 +39,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from workchat.access import readable_channels_sql  # noqa: E402
-from workchat.actions.seed import (  # noqa: E402
+from workchat.auth.authenticate import viewer_for  # noqa: E402
+from workchat.auth.viewer import ALL_SCOPES, Viewer  # noqa: E402
+from workchat.db.migrate import upgrade  # noqa: E402
+from workchat.db.models import Channel, Message, User  # noqa: E402
+from workchat.devdata.seed import (  # noqa: E402
     SEED_PASSWORD,
-    SQLITE_FTS_TRIGGER_NAMES,
     VOCABULARY,
     ProgressBar,
     TextGenerator,
     seed_corpus,
 )
-from workchat.auth.authenticate import viewer_for  # noqa: E402
-from workchat.auth.viewer import ALL_SCOPES, Viewer  # noqa: E402
-from workchat.db.migrate import upgrade  # noqa: E402
-from workchat.db.models import Channel, Message, User  # noqa: E402
 from workchat.search import service  # noqa: E402
-from workchat.search.ddl import POSTGRES_VECTOR_DROP  # noqa: E402
+from workchat.search.ddl import POSTGRES_VECTOR_DROP, SQLITE_FTS_TRIGGER_NAMES  # noqa: E402
 from workchat.search.query import parse  # noqa: E402
 from workchat.services import Services  # noqa: E402
 from workchat.settings import Settings  # noqa: E402

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import audit_entries, count_rows
-from workchat.actions.seed import seed_corpus
 from workchat.actions.sessions import login
 from workchat.auth.authenticate import authenticate
 from workchat.auth.viewer import anonymous
 from workchat.db.models import Channel, Message, Org
+from workchat.devdata.seed import seed_corpus
 from workchat.errors import Forbidden
 from workchat.search import service
 from workchat.search.query import parse
