@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from tests.actions.helpers import as_user, new_member
 from tests.conftest import Personas
-from tests.graphql.channels.helpers import make_channel
 from workchat.access import (
     access_api_token,
     access_channel,
@@ -23,19 +22,51 @@ from workchat.access import (
     readable_channels_sql,
     readable_users_sql,
 )
+from workchat.actions import channels as ch
 from workchat.actions import messages as msg
 from workchat.actions import tokens as tk
-from workchat.auth.viewer import Viewer, anonymous, system
+from workchat.actions.users import create_user
+from workchat.auth.viewer import ALL_SCOPES, SCOPE_ADMIN, Viewer, anonymous, system
 from workchat.db.models import ApiToken, Channel, Membership, Message, User
 from workchat.errors import ActionError, ErrorCode, Unauthenticated
 from workchat.services import Services
 
 
+# Self-contained helpers (a persona as an action sees them, a channel with members), so this
+# file depends on the fixtures alone.
+def as_user(persona: Any) -> Viewer:
+    admin = persona.role == "admin"
+    scopes = ALL_SCOPES if admin else ALL_SCOPES - {SCOPE_ADMIN}
+    return Viewer(user_id=persona.id, org_id=persona.org_id, role=persona.role, scopes=scopes)
+
+
+async def make_channel(
+    services: Services, creator: Any, name: str, *, private: bool = False, members: Any = ()
+) -> Channel:
+    channel = await ch.create_channel(services, as_user(creator), name=name, is_private=private)
+    for member in members:
+        await ch.invite_to_channel(services, as_user(creator), channel.id, member.id)
+    return channel
+
+
 async def _viewers(services: Services, personas: Personas) -> dict[str, Viewer]:
+    carol = await create_user(
+        services,
+        system(),
+        org_id=personas.alice.org_id,
+        email="carol@example.com",
+        display_name="Carol",
+        password="a long enough password",
+    )
     return {
         "alice": as_user(personas.alice),
         "bob": as_user(personas.bob),
-        "carol": await new_member(services, personas.alice.org_id, "carol"),
+        "carol": Viewer(
+            user_id=carol.id,
+            org_id=carol.org_id,
+            role="member",
+            scopes=ALL_SCOPES - {SCOPE_ADMIN},
+        ),
         "eve": as_user(personas.eve),
         "anonymous": anonymous(),
         "operator": system(),
