@@ -39,21 +39,20 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workchat.actions.channels import visible_channels  # noqa: E402
-from workchat.actions.seed import (  # noqa: E402
+from workchat.access import readable_channels_sql  # noqa: E402
+from workchat.auth.authenticate import viewer_for  # noqa: E402
+from workchat.auth.viewer import ALL_SCOPES, Viewer  # noqa: E402
+from workchat.db.migrate import upgrade  # noqa: E402
+from workchat.db.models import Channel, Message, User  # noqa: E402
+from workchat.devdata.seed import (  # noqa: E402
     SEED_PASSWORD,
-    SQLITE_FTS_TRIGGER_NAMES,
     VOCABULARY,
     ProgressBar,
     TextGenerator,
     seed_corpus,
 )
-from workchat.auth.authenticate import viewer_for  # noqa: E402
-from workchat.auth.viewer import ALL_SCOPES, Viewer  # noqa: E402
-from workchat.db.migrate import upgrade  # noqa: E402
-from workchat.db.models import Channel, Message, User  # noqa: E402
 from workchat.search import service  # noqa: E402
-from workchat.search.ddl import POSTGRES_VECTOR_DROP  # noqa: E402
+from workchat.search.ddl import POSTGRES_VECTOR_DROP, SQLITE_FTS_TRIGGER_NAMES  # noqa: E402
 from workchat.search.query import parse  # noqa: E402
 from workchat.services import Services  # noqa: E402
 from workchat.settings import Settings  # noqa: E402
@@ -215,7 +214,7 @@ async def build_queries(services: Services, viewer: Viewer) -> QuerySet:
         public = list(
             await session.execute(
                 select(Channel.name, Channel.last_seq)
-                .where(visible_channels(viewer), Channel.is_private.is_(False))
+                .where(readable_channels_sql(viewer), Channel.is_private.is_(False))
                 .order_by(Channel.last_seq.desc())
             )
         )
@@ -412,7 +411,7 @@ class LikeBaseline:
     async def prepare(self) -> None:
         async with self.services.db.read_session() as session:
             self.channel_ids = list(
-                await session.scalars(select(Channel.id).where(visible_channels(self.viewer)))
+                await session.scalars(select(Channel.id).where(readable_channels_sql(self.viewer)))
             )
 
     async def search(self, query: str) -> int:

@@ -257,7 +257,7 @@ def audit_record(entry: Any) -> dict[str, Any]:
 
 def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     """Bulk-load a benchmark corpus (dev databases only)."""
-    from workchat.actions.seed import ProgressBar, seed_corpus
+    from workchat.devdata.seed import ProgressBar, seed_corpus
 
     if settings.is_prod:  # checked before migrating, too
         print("error: seeding is for development and benchmark databases", file=sys.stderr)

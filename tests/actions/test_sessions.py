@@ -84,7 +84,7 @@ async def test_reuse_of_a_rotated_token_revokes_the_family(
     with pytest.raises(ActionError):
         await refresh(services, anonymous(), second.refresh_token)  # the legitimate one too
     with pytest.raises(AuthenticationFailed):
-        await authenticate(services, second.access_token)
+        await authenticate(services.db, services.settings, second.access_token)
     actions = [e.action for e in await audit_entries(services, personas.alice.org_id)]
     assert actions[-1] == "auth.refresh_reuse"
     event = (await events(services, personas.alice.org_id))[-1]
@@ -94,18 +94,18 @@ async def test_reuse_of_a_rotated_token_revokes_the_family(
 async def test_logout_ends_the_session(services: Services, personas: Personas) -> None:
     issued = await login(services, anonymous(), personas.bob.email, PASSWORD)
     other = await login(services, anonymous(), personas.bob.email, PASSWORD)
-    viewer = await authenticate(services, issued.access_token)
+    viewer = await authenticate(services.db, services.settings, issued.access_token)
     assert await logout(services, viewer) == 1
     with pytest.raises(AuthenticationFailed):
-        await authenticate(services, issued.access_token)
+        await authenticate(services.db, services.settings, issued.access_token)
     with pytest.raises(ActionError) as caught:
         await refresh(services, anonymous(), issued.refresh_token)
     assert caught.value.code is ErrorCode.INVALID_TOKEN
     # The other session lives on until logout(all_sessions=True).
-    other_viewer = await authenticate(services, other.access_token)
+    other_viewer = await authenticate(services.db, services.settings, other.access_token)
     assert await logout(services, other_viewer, all_sessions=True) == 1
     with pytest.raises(AuthenticationFailed):
-        await authenticate(services, other.access_token)
+        await authenticate(services.db, services.settings, other.access_token)
     entry = (await audit_entries(services, personas.bob.org_id))[-1]
     assert entry.action == "auth.logout"
 

@@ -27,7 +27,7 @@ async def test_create_and_use_and_revoke(services: Services, personas: Personas)
         row = await session.scalar(select(ApiToken))
     assert row is not None and created.secret not in row.token_hash
     assert (row.name, row.scopes) == ("ci bot", ["read", "write"])
-    viewer = await authenticate(services, created.secret, via="mcp")
+    viewer = await authenticate(services.db, services.settings, created.secret, via="mcp")
     assert (viewer.user_id, viewer.scopes, viewer.via) == (
         personas.bob.id,
         frozenset({"read", "write"}),
@@ -39,7 +39,7 @@ async def test_create_and_use_and_revoke(services: Services, personas: Personas)
 
     await revoke_api_token(services, as_user(personas.alice), created.token.id)
     with pytest.raises(AuthenticationFailed):
-        await authenticate(services, created.secret)
+        await authenticate(services.db, services.settings, created.secret)
     entry = (await audit_entries(services, personas.alice.org_id))[-1]
     assert (entry.action, entry.diff["after"]) == ("token.revoke", {"revoked": True})
     event = (await events(services, personas.alice.org_id))[-1]
@@ -107,6 +107,6 @@ async def test_admin_scope_is_dropped_when_the_owner_is_demoted(
         scopes=["read", "write", "admin"],
     )
     await update_user_role(services, as_user(personas.alice), second_admin.id, "member")
-    viewer = await authenticate(services, created.secret)
+    viewer = await authenticate(services.db, services.settings, created.secret)
     assert not viewer.is_admin
     assert viewer.scopes == frozenset({"read", "write"})

@@ -35,7 +35,9 @@ async def test_logout_closes_that_session_only(
     async with socket(live_server) as ws_first, socket(live_server) as ws_second:
         await connected(ws_first, first.access_token)
         await connected(ws_second, second.access_token)
-        await logout(services, await authenticate(services, first.access_token))
+        await logout(
+            services, await authenticate(services.db, services.settings, first.access_token)
+        )
         assert await closed_code(ws_first) == 4401
         await _still_open(ws_second)
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workchat.actions.access import require_admin
+from workchat.access import require_admin
 from workchat.auth.viewer import Viewer
 from workchat.db.models import AuditEntry
 

@@ -15,13 +15,19 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workchat.actions.access import access_user, require_user
+from workchat.access import (
+    access_channel,
+    access_user,
+    get_membership,
+    readable_channels_sql,
+    require_user,
+)
 from workchat.actions.unit import Unit, unit_of_work
 from workchat.actions.validation import clean_text
 from workchat.auth.viewer import Viewer
 from workchat.db.base import utcnow
 from workchat.db.models import Channel, Membership, User
-from workchat.errors import ActionError, ErrorCode, Forbidden, not_found
+from workchat.errors import ActionError, ErrorCode, Forbidden
 from workchat.services import Services
 
 GENERAL = "general"
@@ -40,36 +46,6 @@ def channel_snapshot(channel: Channel) -> dict[str, Any]:
         "is_private": channel.is_private,
         "archived": channel.archived_at is not None,
     }
-
-
-def visible_channels(viewer: Viewer) -> Any:
-    """SQL condition: the viewer's org's public channels, and private ones they belong to."""
-    member = select(Membership.channel_id).where(Membership.user_id == viewer.user_id)
-    return and_(
-        Channel.org_id == viewer.org_id,
-        or_(Channel.is_private.is_(False), Channel.id.in_(member)),
-    )
-
-
-async def get_membership(
-    session: AsyncSession, channel_id: uuid.UUID, user_id: uuid.UUID | None
-) -> Membership | None:
-    if user_id is None:
-        return None
-    return await session.get(Membership, (channel_id, user_id))
-
-
-async def access_channel(
-    session: AsyncSession, viewer: Viewer, channel_id: uuid.UUID, *, field: str = "channelId"
-) -> Channel:
-    """The channel if the viewer may see it; NOT_FOUND otherwise (other org, private)."""
-    require_user(viewer)
-    channel = await session.get(Channel, channel_id)
-    if channel is None or channel.org_id != viewer.org_id:
-        raise not_found("channel", field=field)
-    if channel.is_private and await get_membership(session, channel.id, viewer.user_id) is None:
-        raise not_found("channel", field=field)
-    return channel
 
 
 def require_writable(channel: Channel) -> None:
@@ -377,7 +353,7 @@ async def list_channels(
 ) -> tuple[list[Channel], bool]:
     """Visible channels ordered by (name_key, id); one page and whether more exist."""
     require_user(viewer)
-    query = select(Channel).where(visible_channels(viewer))
+    query = select(Channel).where(readable_channels_sql(viewer))
     if not filter.include_archived:
         query = query.where(Channel.archived_at.is_(None))
     if filter.joined is not None:

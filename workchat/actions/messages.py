@@ -11,14 +11,14 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workchat.actions.access import require_user
-from workchat.actions.channels import access_channel, require_member, require_writable
+from workchat.access import access_channel, access_message, require_user
+from workchat.actions.channels import require_member, require_writable
 from workchat.actions.mentions import record_mentions
 from workchat.actions.unit import unit_of_work
 from workchat.auth.viewer import Viewer
 from workchat.db.base import utcnow
 from workchat.db.models import Channel, Message, MessageRevision
-from workchat.errors import ActionError, ErrorCode, Forbidden, not_found
+from workchat.errors import ActionError, ErrorCode, Forbidden
 from workchat.search.keys import search_key
 from workchat.search.query import index_text
 from workchat.services import Services
@@ -48,26 +48,6 @@ def message_event(message: Message) -> dict[str, Any]:
         "version": message.version,
         "author_id": str(message.author_id),
     }
-
-
-async def access_message(
-    session: AsyncSession,
-    viewer: Viewer,
-    message_id: uuid.UUID,
-    *,
-    field: str = "messageId",
-    for_update: bool = False,
-) -> tuple[Message, Channel]:
-    """The message and its channel if the viewer may read them; NOT_FOUND otherwise."""
-    require_user(viewer)
-    message = await session.get(Message, message_id, with_for_update=for_update)
-    if message is None or message.org_id != viewer.org_id:
-        raise not_found("message", field=field)
-    try:
-        channel = await access_channel(session, viewer, message.channel_id)
-    except ActionError:
-        raise not_found("message", field=field) from None
-    return message, channel
 
 
 class _AlreadyPosted(Exception):

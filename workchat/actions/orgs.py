@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from workchat.actions.access import require_admin
+from workchat.access import require_admin
 from workchat.actions.channels import create_system_channel
 from workchat.actions.unit import unit_of_work
 from workchat.actions.users import NewUser, insert_user

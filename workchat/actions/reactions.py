@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from workchat.access import access_message
 from workchat.actions.channels import require_member, require_writable
-from workchat.actions.messages import access_message
 from workchat.actions.unit import unit_of_work
 from workchat.auth.viewer import Viewer
 from workchat.db.base import utcnow

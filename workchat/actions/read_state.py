@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workchat.actions.channels import access_channel, require_member
+from workchat.access import access_channel
+from workchat.actions.channels import require_member
 from workchat.actions.unit import unit_of_work
 from workchat.auth.viewer import Viewer
 from workchat.db.models import Membership, Mention, Message

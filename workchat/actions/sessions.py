@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from workchat.actions.access import require_user
+from workchat.access import require_user
 from workchat.actions.unit import Unit, unit_of_work
 from workchat.auth.jwt import issue_access_token
 from workchat.auth.secrets import REFRESH_PREFIX, new_token, token_hash

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from workchat.actions.access import access_api_token, access_user, require_admin
+from workchat.access import access_api_token, access_user, require_admin
 from workchat.actions.unit import unit_of_work
 from workchat.actions.validation import clean_text, invalid
 from workchat.auth.secrets import API_TOKEN_PREFIX, new_token, token_hash

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workchat.actions.access import access_user, in_viewer_org, require_admin
+from workchat.access import access_user, can_read_org, readable_users_sql, require_admin
 from workchat.actions.channels import join_system_channels
 from workchat.actions.unit import Unit, unit_of_work
 from workchat.actions.validation import check_password, check_role, clean_email, clean_text
@@ -90,7 +90,7 @@ async def create_user(
     role: str = "member",
 ) -> User:
     require_admin(viewer)
-    if not in_viewer_org(viewer, org_id):
+    if not can_read_org(viewer, org_id):
         raise not_found("org", field="orgId")
     new = await prepare_user(
         services, email=email, display_name=display_name, password=password, role=role
@@ -197,7 +197,7 @@ async def list_users(
     query: str | None = None,
 ) -> tuple[list[User], bool]:
     """The viewer's org's users by (created_at, id); returns one page and whether more exist."""
-    stmt = select(User).where(User.org_id == viewer.org_id)
+    stmt = select(User).where(readable_users_sql(viewer))
     if query and query.strip():
         pattern = (
             "%"
@@ -220,7 +220,7 @@ async def list_users(
 async def count_users(session: AsyncSession, viewer: Viewer) -> int:
     return (
         await session.scalar(
-            select(func.count()).select_from(User).where(User.org_id == viewer.org_id)
+            select(func.count()).select_from(User).where(readable_users_sql(viewer))
         )
         or 0
     )

@@ -1,4 +1,7 @@
-"""Turn a bearer credential (JWT access token or API token) into a Viewer, or refuse it."""
+"""Turn a bearer credential (JWT access token or API token) into a Viewer, or refuse it.
+
+Needs only the database and the settings (the signing key): auth sits below the bundle of
+long-lived services that entry points and actions share."""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ from sqlalchemy import exists, select
 from workchat.auth.jwt import InvalidAccessToken, decode_access_token
 from workchat.auth.secrets import API_TOKEN_PREFIX, token_hash
 from workchat.auth.viewer import ALL_SCOPES, SCOPE_ADMIN, Via, Viewer
+from workchat.db.engine import Database
 from workchat.db.models import ApiToken, RefreshToken, User
-from workchat.services import Services
+from workchat.settings import Settings
 
 
 class AuthenticationFailed(Exception):
@@ -16,12 +20,17 @@ class AuthenticationFailed(Exception):
 
 
 async def authenticate(
-    services: Services, credential: str, *, via: Via = "graphql", request_id: str | None = None
+    db: Database,
+    settings: Settings,
+    credential: str,
+    *,
+    via: Via = "graphql",
+    request_id: str | None = None,
 ) -> Viewer:
     if credential.startswith(API_TOKEN_PREFIX):
-        return await _from_api_token(services, credential, via, request_id)
+        return await _from_api_token(db, credential, via, request_id)
     try:
-        claims = decode_access_token(services.settings, credential)
+        claims = decode_access_token(settings, credential)
     except InvalidAccessToken:
         raise AuthenticationFailed("invalid or expired access token") from None
     # One query: the user is still active and their session (token family) not ended.
@@ -30,7 +39,7 @@ async def authenticate(
         RefreshToken.user_id == claims.user_id,
         RefreshToken.revoked_at.is_(None),
     )
-    async with services.db.read_session() as session:
+    async with db.read_session() as session:
         row = (
             await session.execute(select(User, session_live).where(User.id == claims.user_id))
         ).first()
@@ -45,9 +54,9 @@ async def authenticate(
 
 
 async def _from_api_token(
-    services: Services, credential: str, via: Via, request_id: str | None
+    db: Database, credential: str, via: Via, request_id: str | None
 ) -> Viewer:
-    async with services.db.read_session() as session:
+    async with db.read_session() as session:
         row = (
             await session.execute(
                 select(ApiToken, User)

@@ -14,7 +14,7 @@ from sqlalchemy.pool import NullPool
 
 from workchat.db.base import Base
 from workchat.db.engine import normalize_url
-from workchat.search.ddl import POSTGRES_VECTOR_COLUMN
+from workchat.db.models import SEARCH_VECTOR_COLUMN
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -39,7 +39,7 @@ def include_name(name: str | None, type_: str, _parents: object) -> bool:
     """Search indexes (FTS5 virtual tables, their shadow tables, PostgreSQL's GIN index and
     stored tsvector) are managed by hand in migrations: autogenerate must not drop them."""
     if type_ == "column":
-        return name != POSTGRES_VECTOR_COLUMN
+        return name != SEARCH_VECTOR_COLUMN
     return not (type_ in ("table", "index") and name is not None and name.startswith("search_"))
 
 

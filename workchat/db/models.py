@@ -114,6 +114,12 @@ class Message(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
 
 
+# messages.search_vector: PostgreSQL generates it from search_text; its DDL (and the other
+# hand-managed search structures) live in workchat.search.ddl. Not mapped: the migration
+# helpers tell autogenerate to leave it alone by this name.
+SEARCH_VECTOR_COLUMN = "search_vector"
+
+
 class MessageRevision(Base):
     __tablename__ = "message_revisions"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from workchat.db.models import ApiToken, User
+from workchat.access import can_read_api_token, can_read_org, can_read_user
+from workchat.db.models import ApiToken
 from workchat.graphql.channels.loaders import load_visible_channel
 from workchat.graphql.channels.types import TYPE_NAME as CHANNEL
 from workchat.graphql.channels.types import ChannelNode
@@ -31,20 +32,20 @@ async def resolve_node(info: Info[Context, None], id: strawberry.ID) -> Node | N
     loaders = info.context.loaders
     if type_name == USER:
         user = await loaders.user_by_id.load(db_id)
-        return UserNode.from_model(user) if user and user.org_id == viewer.org_id else None
+        return UserNode.from_model(user) if user and can_read_user(viewer, user) else None
     if type_name == ORG:
-        org = await loaders.org_by_id.load(db_id) if db_id == viewer.org_id else None
+        org = await loaders.org_by_id.load(db_id) if can_read_org(viewer, db_id) else None
         return OrgNode.from_model(org) if org else None
     if type_name == CHANNEL:
         channel = await load_visible_channel(loaders, viewer, db_id)
         return ChannelNode.from_model(channel) if channel else None
     if type_name == MESSAGE:
         return await load_visible_message(info.context, db_id)
-    if type_name == API_TOKEN and viewer.is_admin:
+    if type_name == API_TOKEN:
         async with info.context.services.db.read_session() as session:
             token = await session.get(ApiToken, db_id)
-            owner = await session.get(User, token.user_id) if token else None
-        if token and owner and owner.org_id == viewer.org_id:
+        owner = await loaders.user_by_id.load(token.user_id) if token else None
+        if token and can_read_api_token(viewer, token, owner):
             return ApiTokenNode.from_model(token)
     return None
 

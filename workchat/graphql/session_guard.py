@@ -38,7 +38,7 @@ async def guard_session(
     async with services.hub.listen(viewer.org_id) as listener:
         # A revocation between authentication and listening would otherwise be missed.
         try:
-            await authenticate(services, credential)
+            await authenticate(services.db, services.settings, credential)
         except AuthenticationFailed:
             await _close(websocket, SESSION_ENDED, "session ended")
             return

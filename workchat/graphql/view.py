@@ -112,7 +112,10 @@ class WorkchatGraphQL(GraphQL[Context, None]):
     async def _authenticate(self, context: Context, credential: str) -> None:
         try:
             context.viewer = await authenticate(
-                self.services, credential, request_id=context.request_id
+                self.services.db,
+                self.services.settings,
+                credential,
+                request_id=context.request_id,
             )
         except AuthenticationFailed as exc:
             context.auth_error = str(exc)

@@ -2,10 +2,16 @@
 autogenerate ignores search_* tables and indexes, and the search_vector column).
 
 Used by the migrations that change them and by the bulk seeder, which turns the index off
-while it loads. Earlier migrations keep their own copy of the DDL they ran.
+while it loads (``index_off``/``index_on``). Earlier migrations keep their own copy of the DDL
+they ran.
 """
 
 from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from workchat.db.models import SEARCH_VECTOR_COLUMN
 
 SQLITE_FTS_TABLE = """CREATE VIRTUAL TABLE search_messages USING fts5(
     search_text, content='messages', content_rowid='search_key',
@@ -32,12 +38,12 @@ SQLITE_FTS_REBUILD = "INSERT INTO search_messages(search_messages) VALUES ('rebu
 
 # PostgreSQL: each message's words parsed once, when written, into a stored tsvector; matching
 # a walked row then reads it instead of re-parsing search_text (phrases, prefixes, ranking).
-POSTGRES_VECTOR_COLUMN = "search_vector"
+POSTGRES_VECTOR_COLUMN = SEARCH_VECTOR_COLUMN
 POSTGRES_VECTOR_ADD = (
-    "ALTER TABLE messages ADD COLUMN search_vector tsvector "
+    f"ALTER TABLE messages ADD COLUMN {SEARCH_VECTOR_COLUMN} tsvector "
     "GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED"
 )
-POSTGRES_VECTOR_DROP = "ALTER TABLE messages DROP COLUMN IF EXISTS search_vector"
+POSTGRES_VECTOR_DROP = f"ALTER TABLE messages DROP COLUMN IF EXISTS {SEARCH_VECTOR_COLUMN}"
 POSTGRES_GIN_INDEX = "CREATE INDEX search_messages_vector ON messages USING gin (search_vector)"
 POSTGRES_GIN_DROP = "DROP INDEX IF EXISTS search_messages_vector"
 # The walk newest first along search_key reads its rows from this index alone (an index-only
@@ -56,3 +62,28 @@ POSTGRES_REACTED_INDEX = (
     "search_vector) WHERE reaction_count > 0"
 )
 POSTGRES_REACTED_DROP = "DROP INDEX IF EXISTS search_messages_reacted"
+
+
+async def index_off(conn: AsyncConnection) -> None:
+    """Stop maintaining the search index (bulk loads): SQLite drops the FTS5 triggers,
+    PostgreSQL the indexes. ``index_on`` rebuilds it; both run in the caller's transaction."""
+    if conn.dialect.name == "sqlite":
+        for name in SQLITE_FTS_TRIGGER_NAMES:
+            await conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+    else:
+        await conn.execute(text(POSTGRES_GIN_DROP))
+        await conn.execute(text(POSTGRES_WALK_DROP))
+        await conn.execute(text(POSTGRES_REACTED_DROP))
+
+
+async def index_on(conn: AsyncConnection) -> None:
+    """Recreate what ``index_off`` dropped and index every row once."""
+    if conn.dialect.name == "sqlite":
+        for statement in SQLITE_FTS_TRIGGERS:
+            await conn.execute(text(statement))
+        await conn.execute(text(SQLITE_FTS_REBUILD))
+    else:
+        await conn.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))
+        await conn.execute(text(POSTGRES_GIN_INDEX))
+        await conn.execute(text(POSTGRES_WALK_INDEX))
+        await conn.execute(text(POSTGRES_REACTED_INDEX))

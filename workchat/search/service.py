@@ -19,8 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.util import ClauseAdapter
 
-from workchat.actions.access import require_user
-from workchat.actions.channels import visible_channels
+from workchat.access import readable_channels_sql, readable_users_sql, require_user
 from workchat.auth.viewer import Viewer
 from workchat.db.models import Channel, Message, User
 from workchat.search.backends import backend_for
@@ -102,7 +101,7 @@ async def resolve_scope(session: AsyncSession, viewer: Viewer, query: SearchQuer
     ):
         # Neither channel names nor sizes needed: the search statement lists the readable
         # channels itself, a round trip less. (PostgreSQL estimates better from a list.)
-        readable = select(Channel.id).where(visible_channels(viewer))
+        readable = select(Channel.id).where(readable_channels_sql(viewer))
         channel = backend.unindexed(Message.__table__.c.channel_id).in_(readable)
         filters = await _filters(session, viewer, query)
         return Scope(
@@ -111,7 +110,7 @@ async def resolve_scope(session: AsyncSession, viewer: Viewer, query: SearchQuer
         )
     everything = select(func.coalesce(func.sum(Channel.last_seq), 0)).scalar_subquery()
     channel_query = select(Channel.id, Channel.name_key, Channel.last_seq, everything).where(
-        visible_channels(viewer)
+        readable_channels_sql(viewer)
     )
     rows = (await session.execute(channel_query)).all()
     channels = {row.id: row.name_key for row in rows}
@@ -212,7 +211,7 @@ async def _authors(session: AsyncSession, viewer: Viewer, who: str) -> list[uuid
     value = who.lower()
     rows = await session.scalars(
         select(User.id).where(
-            User.org_id == viewer.org_id,
+            readable_users_sql(viewer),
             or_(
                 func.lower(User.display_name) == value,
                 func.replace(func.lower(User.display_name), " ", "") == value,

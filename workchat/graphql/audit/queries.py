@@ -5,7 +5,7 @@ import uuid
 import strawberry
 from strawberry.types import Info
 
-from workchat.actions.access import require_admin
+from workchat.access import require_admin
 from workchat.actions.audit_log import AuditFilter, list_audit_entries
 from workchat.graphql.audit.types import AuditEntryNode, AuditFilterInput
 from workchat.graphql.context import Context

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from strawberry.dataloader import DataLoader
 
+from workchat.access import can_read_channel, membership_matters
 from workchat.actions.read_state import UnreadState, unread_states
 from workchat.auth.viewer import Viewer
 from workchat.db.models import Channel, Membership
@@ -56,13 +57,19 @@ class UnreadStateByChannelLoader(ViewerLoader[uuid.UUID, UnreadState]):
         return [states.get(channel_id, none) for channel_id in channel_ids]
 
 
+async def viewer_is_member(loaders: Loaders, channel: Channel) -> bool:
+    """Membership for ``can_read_channel``, looked up only where it decides."""
+    return membership_matters(channel) and (
+        await loaders.viewer_membership_by_channel.load(channel.id) is not None
+    )
+
+
 async def load_visible_channel(
     loaders: Loaders, viewer: Viewer, channel_id: uuid.UUID
 ) -> Channel | None:
     """The channel through this request's loaders, or None if the viewer may not see it."""
     channel = await loaders.channel_by_id.load(channel_id)
-    if channel is None or channel.org_id != viewer.org_id:
+    if channel is None:
         return None
-    if channel.is_private and await loaders.viewer_membership_by_channel.load(channel.id) is None:
-        return None
-    return channel
+    is_member = await viewer_is_member(loaders, channel)
+    return channel if can_read_channel(viewer, channel, is_member=is_member) else None

@@ -5,7 +5,8 @@ import uuid
 import strawberry
 from strawberry.types import Info
 
-from workchat.graphql.channels.loaders import load_visible_channel
+from workchat.access import can_read_message
+from workchat.graphql.channels.loaders import viewer_is_member
 from workchat.graphql.context import Context
 from workchat.graphql.ids import decode_id
 from workchat.graphql.messages.types import TYPE_NAME, MessageNode
@@ -13,10 +14,13 @@ from workchat.graphql.messages.types import TYPE_NAME, MessageNode
 
 async def load_visible_message(context: Context, message_id: uuid.UUID) -> MessageNode | None:
     viewer = context.require_viewer()
-    message = await context.loaders.message_by_id.load(message_id)
-    if message is None or message.org_id != viewer.org_id:
+    loaders = context.loaders
+    message = await loaders.message_by_id.load(message_id)
+    channel = await loaders.channel_by_id.load(message.channel_id) if message else None
+    if message is None or channel is None:
         return None
-    if await load_visible_channel(context.loaders, viewer, message.channel_id) is None:
+    is_member = await viewer_is_member(loaders, channel)
+    if not can_read_message(viewer, message, channel, is_member=is_member):
         return None
     return MessageNode.from_model(message)
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from workchat.access import require_admin
 from workchat.actions import users as user_actions
-from workchat.actions.access import require_admin
 from workchat.graphql.context import Context
 from workchat.graphql.mutations import Payload, attempt, require_id
 from workchat.graphql.users.types import TYPE_NAME as USER

@@ -33,7 +33,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from sqlalchemy import bindparam, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from workchat.actions.channels import create_channel
 from workchat.actions.orgs import create_org
@@ -43,17 +42,7 @@ from workchat.auth.authenticate import viewer_for
 from workchat.auth.viewer import ALL_SCOPES, Viewer, system
 from workchat.db.models import Channel, Membership, Message, Org, Reaction, User
 from workchat.errors import ActionError, ErrorCode, Forbidden
-from workchat.search.ddl import (
-    POSTGRES_GIN_DROP,
-    POSTGRES_GIN_INDEX,
-    POSTGRES_REACTED_DROP,
-    POSTGRES_REACTED_INDEX,
-    POSTGRES_WALK_DROP,
-    POSTGRES_WALK_INDEX,
-    SQLITE_FTS_REBUILD,
-    SQLITE_FTS_TRIGGER_NAMES,
-    SQLITE_FTS_TRIGGERS,
-)
+from workchat.search.ddl import index_off, index_on
 from workchat.search.keys import RANDOM_BITS
 from workchat.search.query import index_text
 from workchat.services import Services
@@ -603,7 +592,10 @@ async def _bulk_load(
     async with unit_of_work(services, system(operation="seed")) as unit:
         conn = await unit.session.connection()
         mark = time.monotonic()
-        await _index_off(conn, sqlite)
+        if sqlite:
+            # A large page cache keeps the random-key B-tree inserts in memory during the load.
+            await conn.execute(text("PRAGMA cache_size=-1000000"))
+        await index_off(conn)
         phases["index_off"] = time.monotonic() - mark
 
         mark = time.monotonic()
@@ -688,7 +680,9 @@ async def _bulk_load(
         )
         mark = time.monotonic()
         report("search index", 0, 1)
-        await _index_on(conn, sqlite)
+        await index_on(conn)
+        if sqlite:
+            await conn.execute(text("PRAGMA cache_size=-2000"))
         report("search index", 1, 1)
         phases["index_rebuild"] = time.monotonic() - mark
         for org in orgs:
@@ -722,31 +716,6 @@ def _membership_rows(rng: random.Random, channels: list[_Channel]) -> list[dict[
                 }
             )
     return rows
-
-
-async def _index_off(conn: AsyncConnection, sqlite: bool) -> None:
-    if sqlite:
-        # A large page cache keeps the random-key B-tree inserts in memory during the load.
-        await conn.execute(text("PRAGMA cache_size=-1000000"))
-        for name in SQLITE_FTS_TRIGGER_NAMES:
-            await conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
-    else:
-        await conn.execute(text(POSTGRES_GIN_DROP))
-        await conn.execute(text(POSTGRES_WALK_DROP))
-        await conn.execute(text(POSTGRES_REACTED_DROP))
-
-
-async def _index_on(conn: AsyncConnection, sqlite: bool) -> None:
-    if sqlite:
-        for statement in SQLITE_FTS_TRIGGERS:
-            await conn.execute(text(statement))
-        await conn.execute(text(SQLITE_FTS_REBUILD))
-        await conn.execute(text("PRAGMA cache_size=-2000"))
-    else:
-        await conn.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))
-        await conn.execute(text(POSTGRES_GIN_INDEX))
-        await conn.execute(text(POSTGRES_WALK_INDEX))
-        await conn.execute(text(POSTGRES_REACTED_INDEX))
 
 
 async def _after_load(services: Services, sqlite: bool) -> None:

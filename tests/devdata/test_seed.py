@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.support.db import audit_entries, count_rows
-from workchat.actions.seed import seed_corpus
 from workchat.actions.sessions import login
 from workchat.auth.authenticate import authenticate
 from workchat.auth.viewer import anonymous
 from workchat.db.models import Channel, Message, Org
+from workchat.devdata.seed import seed_corpus
 from workchat.errors import Forbidden
 from workchat.search import service
 from workchat.search.query import parse
@@ -48,7 +48,7 @@ async def test_seed_builds_a_consistent_searchable_corpus(services: Services) ->
         assert [e.action for e in await audit_entries(services, org.id)][-1] == "seed.load"
 
     issued = await login(services, anonymous(), summary.login_email, summary.login_password)
-    viewer = await authenticate(services, issued.access_token)
+    viewer = await authenticate(services.db, services.settings, issued.access_token)
     query = parse("the")
     async with services.db.read_session() as session:
         scope = await service.resolve_scope(session, viewer, query)
