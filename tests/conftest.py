@@ -25,6 +25,8 @@ from workchat.app import create_app
 from workchat.auth.viewer import system
 from workchat.db.migrate import upgrade
 from workchat.db.models import AuditEntry, Event
+from workchat.events.catalogue import DomainEvent
+from workchat.events.log import CommittedEvent
 from workchat.services import Services
 from workchat.settings import Settings
 
@@ -284,6 +286,11 @@ async def events(services: Services, org_id: uuid.UUID) -> list[Event]:
             select(Event).where(Event.org_id == org_id).order_by(Event.seq)
         )
         return list(rows)
+
+
+def typed(row: Event) -> DomainEvent:
+    """An event-log row read back as its typed event."""
+    return CommittedEvent.from_row(row).event
 
 
 @dataclass

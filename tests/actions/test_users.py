@@ -6,13 +6,14 @@ import pytest
 from sqlalchemy import select
 
 from tests.actions.helpers import as_user
-from tests.conftest import PASSWORD, Personas, audit_entries, events, snapshot
+from tests.conftest import PASSWORD, Personas, audit_entries, events, snapshot, typed
 from workchat.actions.sessions import login
 from workchat.actions.tokens import create_api_token
 from workchat.actions.users import create_user, deactivate_user, update_user_role
 from workchat.auth.viewer import anonymous
 from workchat.db.models import ApiToken, RefreshToken, User
 from workchat.errors import ActionError, ErrorCode, Forbidden
+from workchat.events import catalogue as ev
 from workchat.services import Services
 
 
@@ -51,7 +52,7 @@ async def test_create_user(services: Services, personas: Personas) -> None:
     }
     assert "password" not in str(entry.diff)
     event = (await events(services, alice.org_id))[-1]
-    assert (event.type, event.payload) == ("user.created", {"user_id": str(user.id)})
+    assert typed(event) == ev.UserCreated(org_id=alice.org_id, user_id=user.id)
 
 
 @pytest.mark.parametrize(
