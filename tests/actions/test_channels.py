@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.db import audit_entries, events, snapshot
+from tests.support.db import audit_entries, events, snapshot, typed
 from tests.support.personas import Personas, as_user, new_member
 from workchat.actions import channels as ch
 from workchat.db.models import Membership
 from workchat.errors import ActionError, ErrorCode, Forbidden
+from workchat.events import catalogue as ev
 from workchat.services import Services
 
 
@@ -35,8 +36,14 @@ async def test_create_channel(services: Services, personas: Personas) -> None:
         str(channel.id),
         personas.bob.id,
     )
-    types = [e.type for e in await events(services, personas.bob.org_id)][-3:]
-    assert types == ["member.joined", "membership.changed", "channel.created"]
+    org, bob = personas.bob.org_id, personas.bob.id
+    assert [typed(e) for e in await events(services, org)][-3:] == [
+        ev.MemberJoined(org_id=org, channel_id=channel.id, user_id=bob),
+        ev.MembershipChanged(
+            org_id=org, user_id=bob, channel_id=channel.id, kind=ev.MembershipKind.JOINED
+        ),
+        ev.ChannelCreated(org_id=org, channel_id=channel.id),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -78,7 +85,9 @@ async def test_update_channel(services: Services, personas: Personas) -> None:
     assert entry.diff["before"] == {"name": "ops", "description": ""}
     assert entry.diff["after"] == {"name": "Ops Team", "description": "on call"}
     event = (await events(services, personas.bob.org_id))[-1]
-    assert (event.type, event.payload["changes"]) == ("channel.updated", ["description", "name"])
+    assert typed(event) == ev.ChannelUpdated(
+        org_id=personas.bob.org_id, channel_id=channel.id, changes=("description", "name")
+    )
     # admins may too; once private, a non-member admin no longer sees it
     await ch.update_channel(services, as_user(personas.alice), channel.id, is_private=True)
     before = await snapshot(services)
@@ -117,6 +126,9 @@ async def test_archive_makes_a_channel_read_only(services: Services, personas: P
     archived = await ch.archive_channel(services, as_user(personas.bob), channel.id)
     assert archived.archived_at is not None
     assert (await audit_entries(services, personas.bob.org_id))[-1].action == "channel.archive"
+    event = (await events(services, personas.bob.org_id))[-1]
+    assert (event.type, event.channel_id, event.user_id) == ("channel.archived", channel.id, None)
+    assert typed(event) == ev.ChannelArchived(org_id=personas.bob.org_id, channel_id=channel.id)
     before = await snapshot(services)
     again = await ch.archive_channel(services, as_user(personas.alice), channel.id)
     assert again.archived_at == archived.archived_at
@@ -142,9 +154,12 @@ async def test_join_and_leave_are_idempotent(services: Services, personas: Perso
     await ch.leave_channel(services, as_user(personas.bob), channel.id)
     entry = (await audit_entries(services, personas.bob.org_id))[-1]
     assert entry.action == "channel.leave"
-    assert [e.type for e in await events(services, personas.bob.org_id)][-2:] == [
-        "member.left",
-        "membership.changed",
+    org, bob = personas.bob.org_id, personas.bob.id
+    assert [typed(e) for e in await events(services, org)][-2:] == [
+        ev.MemberLeft(org_id=org, channel_id=channel.id, user_id=bob),
+        ev.MembershipChanged(
+            org_id=org, user_id=bob, channel_id=channel.id, kind=ev.MembershipKind.LEFT
+        ),
     ]
     before = await snapshot(services)
     await ch.leave_channel(services, as_user(personas.bob), channel.id)
@@ -190,6 +205,13 @@ async def test_invite_brings_a_member_into_a_private_channel(
         "channel.invite",
         {"user_id": str(personas.bob.id)},
     )
+    org, bob = personas.alice.org_id, personas.bob.id
+    assert [typed(e) for e in await events(services, org)][-2:] == [
+        ev.MemberJoined(org_id=org, channel_id=secret.id, user_id=bob),
+        ev.MembershipChanged(
+            org_id=org, user_id=bob, channel_id=secret.id, kind=ev.MembershipKind.INVITED
+        ),
+    ]
     async with services.db.read_session() as session:
         assert await session.get(Membership, (secret.id, personas.bob.id)) is not None
     before = await snapshot(services)

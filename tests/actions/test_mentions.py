@@ -6,12 +6,13 @@ import uuid
 
 from sqlalchemy import select
 
-from tests.support.db import events
+from tests.support.db import events, typed
 from tests.support.personas import Personas, as_user
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
 from workchat.actions.mentions import find_mentions
 from workchat.db.models import Mention
+from workchat.events import catalogue as ev
 from workchat.services import Services
 
 AL, ALICE, ANN, ANNA_LEE = (uuid.UUID(int=i) for i in range(1, 5))
@@ -48,7 +49,9 @@ async def test_post_and_edit_record_mentions(services: Services, personas: Perso
     posted = await msg.post_message(services, alice, channel_id=channel.id, body="@bob look")
     assert await _mentioned(services, posted.id) == {personas.bob.id}
     event = (await events(services, personas.alice.org_id))[-1]
-    assert event.payload["mentions"] == [str(personas.bob.id)]
+    posted_event = typed(event)
+    assert isinstance(posted_event, ev.MessagePosted)
+    assert posted_event.mentions == (personas.bob.id,)
     await msg.edit_message(services, alice, message_id=posted.id, body="never mind")
     assert await _mentioned(services, posted.id) == set()
     # only members of the channel can be mentioned there

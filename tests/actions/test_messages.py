@@ -8,12 +8,13 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from tests.support.db import audit_entries, events, snapshot
+from tests.support.db import audit_entries, events, snapshot, typed
 from tests.support.personas import Personas, as_user, new_member
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
 from workchat.db.models import Channel, Message, MessageRevision
 from workchat.errors import ActionError, ErrorCode, Forbidden
+from workchat.events import catalogue as ev
 from workchat.services import Services
 
 
@@ -41,7 +42,17 @@ async def test_post_root_message(services: Services, personas: Personas, channel
     assert (entry.action, entry.target_id) == ("message.post", str(message.id))
     assert entry.diff["after"]["body"] == "hello"
     event = (await events(services, personas.bob.org_id))[-1]
-    assert (event.type, event.channel_id, event.payload["seq"]) == ("message.posted", channel.id, 1)
+    assert event.channel_id == channel.id
+    assert typed(event) == ev.MessagePosted(
+        org_id=channel.org_id,
+        channel_id=channel.id,
+        message_id=message.id,
+        thread_id=message.id,
+        author_id=personas.bob.id,
+        seq=1,
+        version=1,
+        mentions=(),
+    )
 
 
 async def test_replies_update_the_root(

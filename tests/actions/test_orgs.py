@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.support.db import audit_entries, events, snapshot
+from tests.support.db import audit_entries, events, snapshot, typed
 from tests.support.personas import Personas
 from workchat.actions.orgs import create_org
 from workchat.auth.viewer import Viewer, system
 from workchat.db.models import Channel, Membership, Org
 from workchat.errors import ActionError, ErrorCode, Forbidden
+from workchat.events import catalogue as ev
 from workchat.services import Services
 
 
@@ -30,6 +31,10 @@ async def test_create_org_writes_row_audit_and_event(services: Services) -> None
     assert [(e.type, e.channel_id) for e in await events(services, org.id)] == [
         ("org.created", None),
         ("channel.created", general.id),
+    ]
+    assert [typed(e) for e in await events(services, org.id)] == [
+        ev.OrgCreated(org_id=org.id, name="Initech"),
+        ev.ChannelCreated(org_id=org.id, channel_id=general.id),
     ]
 
 

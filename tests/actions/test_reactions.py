@@ -6,13 +6,14 @@ import asyncio
 
 import pytest
 
-from tests.support.db import audit_entries, events, snapshot
+from tests.support.db import audit_entries, events, snapshot, typed
 from tests.support.personas import Personas, as_user, new_member
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
 from workchat.actions import reactions as rx
 from workchat.db.models import Message
 from workchat.errors import ActionError, ErrorCode
+from workchat.events import catalogue as ev
 from workchat.services import Services
 
 
@@ -49,13 +50,23 @@ async def test_add_and_remove_are_idempotent(
     entry = (await audit_entries(services, personas.bob.org_id))[-1]
     assert (entry.action, entry.diff["after"]) == ("reaction.add", {"emoji": "👍"})
     event = (await events(services, personas.bob.org_id))[-1]
-    assert (event.type, event.payload["emoji"]) == ("reaction.added", "👍")
+    reaction = {
+        "org_id": message.org_id,
+        "channel_id": message.channel_id,
+        "message_id": message.id,
+        "user_id": personas.bob.id,
+        "emoji": "👍",
+    }
+    assert event.channel_id == message.channel_id
+    assert typed(event) == ev.ReactionAdded(**reaction)
     before = await snapshot(services)
     await rx.add_reaction(services, bob, message.id, "👍")
     assert await snapshot(services) == before
     await rx.remove_reaction(services, bob, message.id, "👍")
     assert (await audit_entries(services, personas.bob.org_id))[-1].action == "reaction.remove"
-    assert (await events(services, personas.bob.org_id))[-1].type == "reaction.removed"
+    assert typed((await events(services, personas.bob.org_id))[-1]) == ev.ReactionRemoved(
+        **reaction
+    )
     before = await snapshot(services)
     await rx.remove_reaction(services, bob, message.id, "👍")
     assert await snapshot(services) == before

@@ -6,12 +6,13 @@ import uuid
 
 import pytest
 
-from tests.support.db import audit_entries, events, snapshot
+from tests.support.db import audit_entries, events, snapshot, typed
 from tests.support.personas import Personas, as_user
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
 from workchat.actions import read_state as rs
 from workchat.errors import ActionError, ErrorCode
+from workchat.events import catalogue as ev
 from workchat.services import Services
 
 
@@ -36,6 +37,12 @@ async def test_unread_counts_and_marker(services: Services, personas: Personas) 
         "unread.changed",
         personas.bob.id,
         None,
+    )
+    assert typed(event) == ev.UnreadChanged(
+        org_id=personas.bob.org_id,
+        user_id=personas.bob.id,
+        channel_id=channel.id,
+        last_read_seq=posted[1].seq,
     )
     async with services.db.read_session() as session:
         state = (await rs.unread_states(session, bob, [channel.id]))[channel.id]

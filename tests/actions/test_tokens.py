@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.support.db import audit_entries, events, snapshot
+from tests.support.db import audit_entries, events, snapshot, typed
 from tests.support.personas import Personas, as_user
 from workchat.actions.tokens import create_api_token, revoke_api_token
 from workchat.auth.authenticate import AuthenticationFailed, authenticate
 from workchat.db.models import ApiToken
 from workchat.errors import ActionError, ErrorCode, Forbidden
+from workchat.events import catalogue as ev
 from workchat.services import Services
 
 
@@ -44,6 +45,9 @@ async def test_create_and_use_and_revoke(services: Services, personas: Personas)
     assert (entry.action, entry.diff["after"]) == ("token.revoke", {"revoked": True})
     event = (await events(services, personas.alice.org_id))[-1]
     assert (event.type, event.user_id) == ("api_token.revoked", personas.bob.id)
+    assert typed(event) == ev.ApiTokenRevoked(
+        org_id=personas.alice.org_id, user_id=personas.bob.id, token_id=created.token.id
+    )
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from workchat.actions.unit import unit_of_work
 from workchat.auth.viewer import Viewer, system
 from workchat.db.models import AuditEntry, Event, Org
 from workchat.errors import Forbidden
+from workchat.events import catalogue as ev
 from workchat.events.log import CommittedEvent
 from workchat.services import Services
 
@@ -53,8 +54,7 @@ async def test_bus_delivers_the_committed_event(services: Services) -> None:
         event = await asyncio.wait_for(queue.get(), timeout=5)
         while event.type != "user.created":
             event = await asyncio.wait_for(queue.get(), timeout=5)
-    assert event.type == "user.created"
-    assert event.payload == {"user_id": str(user.id)}
+    assert event.event == ev.UserCreated(org_id=org.id, user_id=user.id)
     assert event.seq == (await count_rows(services, Event)) and event.seq > 0
 
 
@@ -68,7 +68,7 @@ async def test_an_exception_rolls_back_rows_audit_and_events(services: Services)
             unit.session.add(org)
             await unit.session.flush()
             unit.audit(org.id, "org.create", "org", org.id, after={"name": "Doomed"})
-            unit.emit(org.id, "org.created", {})
+            unit.emit(ev.OrgCreated(org_id=org.id, name="Doomed"))
             raise RuntimeError("boom")
     assert await snapshot(services) == before
     assert published == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.support.db import audit_entries, events, snapshot
+from tests.support.db import audit_entries, events, snapshot, typed
 from tests.support.personas import Personas, as_user
 from tests.support.settings import PASSWORD
 from workchat.actions.sessions import login
@@ -14,6 +14,7 @@ from workchat.actions.users import create_user, deactivate_user, update_user_rol
 from workchat.auth.viewer import anonymous
 from workchat.db.models import ApiToken, RefreshToken, User
 from workchat.errors import ActionError, ErrorCode, Forbidden
+from workchat.events import catalogue as ev
 from workchat.services import Services
 
 
@@ -52,7 +53,7 @@ async def test_create_user(services: Services, personas: Personas) -> None:
     }
     assert "password" not in str(entry.diff)
     event = (await events(services, alice.org_id))[-1]
-    assert (event.type, event.payload) == ("user.created", {"user_id": str(user.id)})
+    assert typed(event) == ev.UserCreated(org_id=alice.org_id, user_id=user.id)
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from tests.support.settings import PASSWORD, REDIS_URL
 from workchat.actions.orgs import create_org
 from workchat.actions.users import create_user
 from workchat.auth.viewer import system
+from workchat.events import catalogue as ev
 from workchat.events.bus import EventBus
 from workchat.events.log import CommittedEvent
 from workchat.services import Services
@@ -100,7 +101,7 @@ async def test_actions_publish_across_processes_through_redis(services: Services
             event = await asyncio.wait_for(queue.get(), timeout=5)
             while event.type != "user.created":
                 event = await asyncio.wait_for(queue.get(), timeout=5)
-        assert event.payload == {"user_id": str(user.id)}
+        assert event.event == ev.UserCreated(org_id=org.id, user_id=user.id)
         assert event.seq > 0
     finally:
         await listener.disconnect()

@@ -16,6 +16,7 @@ from workchat.actions.tokens import create_api_token, revoke_api_token
 from workchat.actions.users import deactivate_user, update_user_role
 from workchat.auth.authenticate import authenticate
 from workchat.auth.viewer import Viewer, anonymous
+from workchat.events import catalogue as ev
 from workchat.events.log import CommittedEvent
 from workchat.graphql.session_guard import ends_session
 from workchat.services import Services
@@ -83,19 +84,42 @@ async def test_expiry_closes_the_socket(
         assert await closed_code(ws) == 4401
 
 
+def _committed(event: ev.DomainEvent) -> CommittedEvent:
+    delivery = event.delivery()
+    return CommittedEvent(
+        1,
+        delivery.org_id,
+        event.type,
+        event.to_payload(),
+        delivery.channel_id,
+        delivery.user_id,
+        datetime.now(UTC),
+    )
+
+
 def test_only_the_viewers_own_events_end_it() -> None:
     user, session, token = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    me = Viewer(user_id=user, org_id=uuid.uuid4(), session_id=session, api_token_id=token)
+    org = uuid.uuid4()
+    me = Viewer(user_id=user, org_id=org, session_id=session, api_token_id=token)
+    other = uuid.uuid4()
 
-    def event(
-        type_: str, payload: dict[str, str], user_id: uuid.UUID | None = user
-    ) -> CommittedEvent:
-        return CommittedEvent(1, me.org_id, type_, payload, None, user_id, datetime.now(UTC))  # type: ignore[arg-type]
+    def ends(event: ev.DomainEvent) -> bool:
+        return ends_session(_committed(event), me)
 
-    assert ends_session(event("session.revoked", {"session_id": str(session)}), me)
-    assert not ends_session(event("session.revoked", {"session_id": str(uuid.uuid4())}), me)
-    assert ends_session(event("api_token.revoked", {"token_id": str(token)}), me)
-    assert not ends_session(event("api_token.revoked", {"token_id": str(uuid.uuid4())}), me)
-    assert ends_session(event("user.deactivated", {}), me)
-    assert not ends_session(event("user.deactivated", {}, user_id=uuid.uuid4()), me)
-    assert not ends_session(event("message.posted", {}), me)
+    assert ends(ev.SessionRevoked(org_id=org, user_id=user, session_id=session))
+    assert not ends(ev.SessionRevoked(org_id=org, user_id=user, session_id=other))
+    assert ends(ev.ApiTokenRevoked(org_id=org, user_id=user, token_id=token))
+    assert not ends(ev.ApiTokenRevoked(org_id=org, user_id=user, token_id=other))
+    assert ends(ev.UserDeactivated(org_id=org, user_id=user))
+    assert not ends(ev.UserDeactivated(org_id=org, user_id=other))
+    assert ends(ev.UserUpdated(org_id=org, user_id=user, role="admin"))
+    assert not ends(ev.UserCreated(org_id=org, user_id=user))  # for the org, not the user
+    assert not ends(ev.UnreadChanged(org_id=org, user_id=user, channel_id=other, last_read_seq=3))
+
+
+def test_an_unreadable_event_does_not_end_it() -> None:
+    """A type name no class claims (an older or newer release) is skipped, not a crash."""
+    user = uuid.uuid4()
+    me = Viewer(user_id=user, org_id=uuid.uuid4(), session_id=uuid.uuid4())
+    stray = CommittedEvent(1, me.org_id, "probe", {}, None, user, datetime.now(UTC))  # type: ignore[arg-type]
+    assert not ends_session(stray, me)

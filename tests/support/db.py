@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from tests.support.personas import Persona
 from workchat.db.base import Base
 from workchat.db.models import AuditEntry, Event
+from workchat.events.catalogue import DomainEvent
+from workchat.events.log import CommittedEvent
 from workchat.services import Services
 
 
@@ -90,3 +92,8 @@ async def assert_logged(
     assert entries[0].request_id
     written = (await events(services, since.org_id))[since.events :]
     assert [(e.type, e.channel_id, e.user_id) for e in written] == events_
+
+
+def typed(row: Event) -> DomainEvent:
+    """An event-log row read back as its typed event."""
+    return CommittedEvent.from_row(row).event

@@ -28,6 +28,7 @@ from workchat.auth.viewer import Viewer
 from workchat.db.base import utcnow
 from workchat.db.models import Channel, Membership, User
 from workchat.errors import ActionError, ErrorCode, Forbidden
+from workchat.events import catalogue as ev
 from workchat.services import Services
 
 GENERAL = "general"
@@ -86,23 +87,22 @@ def _clean_name(name: str) -> str:
     return cleaned
 
 
-def add_member(unit: Unit, channel: Channel, user_id: uuid.UUID) -> Membership:
+def add_member(
+    unit: Unit,
+    channel: Channel,
+    user_id: uuid.UUID,
+    kind: ev.MembershipKind = ev.MembershipKind.JOINED,
+) -> Membership:
     """Add a membership row and announce it (part of a larger action)."""
     membership = Membership(
         channel_id=channel.id, user_id=user_id, joined_at=utcnow(), last_read_seq=channel.last_seq
     )
     unit.session.add(membership)
+    unit.emit(ev.MemberJoined(org_id=channel.org_id, channel_id=channel.id, user_id=user_id))
     unit.emit(
-        channel.org_id,
-        "member.joined",
-        {"channel_id": str(channel.id), "user_id": str(user_id)},
-        channel_id=channel.id,
-    )
-    unit.emit(
-        channel.org_id,
-        "membership.changed",
-        {"channel_id": str(channel.id), "user_id": str(user_id), "joined": True},
-        user_id=user_id,
+        ev.MembershipChanged(
+            org_id=channel.org_id, user_id=user_id, channel_id=channel.id, kind=kind
+        )
     )
     return membership
 
@@ -170,12 +170,7 @@ async def create_channel(
                 channel.id,
                 after=channel_snapshot(channel),
             )
-            unit.emit(
-                viewer.org_id,
-                "channel.created",
-                {"channel_id": str(channel.id)},
-                channel_id=channel.id,
-            )
+            unit.emit(ev.ChannelCreated(org_id=viewer.org_id, channel_id=channel.id))
     except IntegrityError:
         raise _name_taken() from None  # a concurrent create took the name
     return channel
@@ -222,10 +217,9 @@ async def update_channel(
                     after=after,
                 )
                 unit.emit(
-                    channel.org_id,
-                    "channel.updated",
-                    {"channel_id": str(channel.id), "changes": changes},
-                    channel_id=channel.id,
+                    ev.ChannelUpdated(
+                        org_id=channel.org_id, channel_id=channel.id, changes=tuple(changes)
+                    )
                 )
     except IntegrityError:
         raise _name_taken() from None
@@ -250,12 +244,7 @@ async def archive_channel(services: Services, viewer: Viewer, channel_id: uuid.U
             before=before,
             after=channel_snapshot(channel),
         )
-        unit.emit(
-            channel.org_id,
-            "channel.updated",
-            {"channel_id": str(channel.id), "changes": ["archived"]},
-            channel_id=channel.id,
-        )
+        unit.emit(ev.ChannelArchived(org_id=channel.org_id, channel_id=channel.id))
     return channel
 
 
@@ -294,17 +283,15 @@ async def leave_channel(services: Services, viewer: Viewer, channel_id: uuid.UUI
             channel.id,
             before={"user_id": str(viewer.user_id)},
         )
+        user_id = membership.user_id
+        unit.emit(ev.MemberLeft(org_id=channel.org_id, channel_id=channel.id, user_id=user_id))
         unit.emit(
-            channel.org_id,
-            "member.left",
-            {"channel_id": str(channel.id), "user_id": str(viewer.user_id)},
-            channel_id=channel.id,
-        )
-        unit.emit(
-            channel.org_id,
-            "membership.changed",
-            {"channel_id": str(channel.id), "user_id": str(viewer.user_id), "joined": False},
-            user_id=viewer.user_id,
+            ev.MembershipChanged(
+                org_id=channel.org_id,
+                user_id=user_id,
+                channel_id=channel.id,
+                kind=ev.MembershipKind.LEFT,
+            )
         )
     return channel
 
@@ -322,7 +309,7 @@ async def invite_to_channel(
             raise ActionError(ErrorCode.INVALID_INPUT, "user is deactivated", field="userId")
         if await get_membership(unit.session, channel.id, invitee.id) is not None:
             return channel
-        add_member(unit, channel, invitee.id)
+        add_member(unit, channel, invitee.id, ev.MembershipKind.INVITED)
         unit.audit(
             channel.org_id,
             "channel.invite",

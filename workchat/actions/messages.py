@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,7 @@ from workchat.auth.viewer import Viewer
 from workchat.db.base import utcnow
 from workchat.db.models import Channel, Message, MessageRevision
 from workchat.errors import ActionError, ErrorCode, Forbidden
+from workchat.events import catalogue as ev
 from workchat.search.keys import search_key
 from workchat.search.query import index_text
 from workchat.services import Services
@@ -39,15 +40,19 @@ def clean_body(body: str) -> str:
     return cleaned
 
 
-def message_event(message: Message) -> dict[str, Any]:
-    return {
-        "message_id": str(message.id),
-        "channel_id": str(message.channel_id),
-        "thread_id": str(message.thread_id),
-        "seq": message.seq,
-        "version": message.version,
-        "author_id": str(message.author_id),
-    }
+Changed = TypeVar("Changed", ev.MessageEdited, ev.MessageDeleted)
+
+
+def message_changed(kind: type[Changed], message: Message) -> Changed:
+    return kind(
+        org_id=message.org_id,
+        channel_id=message.channel_id,
+        message_id=message.id,
+        thread_id=message.thread_id,
+        author_id=message.author_id,
+        seq=message.seq,
+        version=message.version,
+    )
 
 
 class _AlreadyPosted(Exception):
@@ -163,10 +168,16 @@ async def post_message(
                 },
             )
             unit.emit(
-                channel.org_id,
-                "message.posted",
-                {**message_event(message), "mentions": sorted(str(u) for u in mentioned)},
-                channel_id=channel.id,
+                ev.MessagePosted(
+                    org_id=channel.org_id,
+                    channel_id=channel.id,
+                    message_id=message.id,
+                    thread_id=message.thread_id,
+                    author_id=message.author_id,
+                    seq=message.seq,
+                    version=message.version,
+                    mentions=tuple(sorted(mentioned)),
+                )
             )
     except _AlreadyPosted as duplicate:
         async with services.db.read_session() as session:
@@ -227,9 +238,7 @@ async def edit_message(
             before=before,
             after={"body": message.body, "version": message.version},
         )
-        unit.emit(
-            message.org_id, "message.edited", message_event(message), channel_id=message.channel_id
-        )
+        unit.emit(message_changed(ev.MessageEdited, message))
     return message
 
 
@@ -253,9 +262,7 @@ async def delete_message(services: Services, viewer: Viewer, message_id: uuid.UU
             before=before,
             after={"body": "", "deleted": True},
         )
-        unit.emit(
-            message.org_id, "message.deleted", message_event(message), channel_id=message.channel_id
-        )
+        unit.emit(message_changed(ev.MessageDeleted, message))
     return message
 
 

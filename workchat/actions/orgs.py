@@ -12,6 +12,7 @@ from workchat.actions.validation import clean_text
 from workchat.auth.viewer import Viewer
 from workchat.db.models import Org
 from workchat.errors import ActionError, ErrorCode, Forbidden
+from workchat.events import catalogue as ev
 from workchat.services import Services
 
 
@@ -39,8 +40,8 @@ async def create_org(
             org.id,
             after={"name": org.name, "general_channel_id": str(general.id)},
         )
-        unit.emit(org.id, "org.created", {"org_id": str(org.id), "name": org.name})
-        unit.emit(org.id, "channel.created", {"channel_id": str(general.id)}, channel_id=general.id)
+        unit.emit(ev.OrgCreated(org_id=org.id, name=org.name))
+        unit.emit(ev.ChannelCreated(org_id=org.id, channel_id=general.id))
         if admin is not None:
             await insert_user(unit, org.id, admin)
     return org

@@ -18,6 +18,7 @@ from workchat.auth.viewer import Viewer
 from workchat.db.base import utcnow
 from workchat.db.models import Message, Reaction
 from workchat.errors import ActionError, ErrorCode
+from workchat.events import catalogue as ev
 from workchat.services import Services
 
 SHORT_NAME = re.compile(r"^:[a-z0-9_+\-]{1,62}:$")
@@ -90,15 +91,21 @@ async def add_reaction(
         key = (message.id, viewer.user_id, emoji)
         if await unit.session.get(Reaction, key) is not None:
             return message
-        unit.session.add(
-            Reaction(
-                message_id=message.id, user_id=viewer.user_id, emoji=emoji, created_at=utcnow()
+        reaction = Reaction(
+            message_id=message.id, user_id=viewer.user_id, emoji=emoji, created_at=utcnow()
+        )
+        unit.session.add(reaction)
+        await _count_reactions(unit.session, message.id, +1)
+        unit.audit(message.org_id, "reaction.add", "message", message.id, after={"emoji": emoji})
+        unit.emit(
+            ev.ReactionAdded(
+                org_id=message.org_id,
+                channel_id=message.channel_id,
+                message_id=message.id,
+                user_id=reaction.user_id,
+                emoji=emoji,
             )
         )
-        await _count_reactions(unit.session, message.id, +1)
-        payload = {"message_id": str(message.id), "user_id": str(viewer.user_id), "emoji": emoji}
-        unit.audit(message.org_id, "reaction.add", "message", message.id, after={"emoji": emoji})
-        unit.emit(message.org_id, "reaction.added", payload, channel_id=message.channel_id)
     return message
 
 
@@ -113,11 +120,18 @@ async def remove_reaction(
             return message
         await unit.session.delete(reaction)
         await _count_reactions(unit.session, message.id, -1)
-        payload = {"message_id": str(message.id), "user_id": str(viewer.user_id), "emoji": emoji}
         unit.audit(
             message.org_id, "reaction.remove", "message", message.id, before={"emoji": emoji}
         )
-        unit.emit(message.org_id, "reaction.removed", payload, channel_id=message.channel_id)
+        unit.emit(
+            ev.ReactionRemoved(
+                org_id=message.org_id,
+                channel_id=message.channel_id,
+                message_id=message.id,
+                user_id=reaction.user_id,
+                emoji=emoji,
+            )
+        )
     return message
 
 

@@ -15,6 +15,7 @@ from workchat.actions.unit import unit_of_work
 from workchat.auth.viewer import Viewer
 from workchat.db.models import Membership, Mention, Message
 from workchat.errors import ActionError, ErrorCode
+from workchat.events import catalogue as ev
 from workchat.services import Services
 
 
@@ -42,10 +43,12 @@ async def mark_channel_read(
             after={"last_read_seq": message.seq},
         )
         unit.emit(
-            channel.org_id,
-            "unread.changed",
-            {"channel_id": str(channel.id), "last_read_seq": message.seq},
-            user_id=viewer.user_id,
+            ev.UnreadChanged(
+                org_id=channel.org_id,
+                user_id=membership.user_id,
+                channel_id=channel.id,
+                last_read_seq=message.seq,
+            )
         )
     return membership
 

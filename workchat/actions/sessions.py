@@ -21,6 +21,7 @@ from workchat.auth.viewer import Viewer
 from workchat.db.base import utcnow
 from workchat.db.models import RefreshToken, User
 from workchat.errors import ActionError, ErrorCode
+from workchat.events import catalogue as ev
 from workchat.services import Services
 
 
@@ -125,7 +126,7 @@ async def refresh(services: Services, viewer: Viewer, refresh_token: str) -> Iss
                 after={"user_id": str(user.id)},
             )
             unit.emit(
-                user.org_id, "session.revoked", {"session_id": str(row.family_id)}, user_id=user.id
+                ev.SessionRevoked(org_id=user.org_id, user_id=user.id, session_id=row.family_id)
             )
             reused = True
         else:
@@ -179,6 +180,6 @@ async def logout(
         )
         for family_id in ended:
             unit.emit(
-                viewer.org_id, "session.revoked", {"session_id": str(family_id)}, user_id=user_id
+                ev.SessionRevoked(org_id=viewer.org_id, user_id=user_id, session_id=family_id)
             )
     return len(ended)

@@ -14,6 +14,7 @@ from workchat.auth.viewer import ALL_SCOPES, SCOPE_ADMIN, Viewer
 from workchat.db.base import utcnow
 from workchat.db.models import ApiToken
 from workchat.errors import ActionError, ErrorCode
+from workchat.events import catalogue as ev
 from workchat.services import Services
 
 
@@ -78,5 +79,5 @@ async def revoke_api_token(services: Services, viewer: Viewer, token_id: uuid.UU
         unit.audit(
             org_id, "token.revoke", "api_token", token.id, before=before, after=_snapshot(token)
         )
-        unit.emit(org_id, "api_token.revoked", {"token_id": str(token.id)}, user_id=token.user_id)
+        unit.emit(ev.ApiTokenRevoked(org_id=org_id, user_id=token.user_id, token_id=token.id))
     return token

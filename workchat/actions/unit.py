@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from workchat.audit import AuditRecord, append_entries, lock_org_chain, make_diff
 from workchat.auth.viewer import SCOPE_WRITE, Viewer
 from workchat.errors import Forbidden
-from workchat.events.log import CommittedEvent, EventRecord, event_row
+from workchat.events.catalogue import DomainEvent
+from workchat.events.log import CommittedEvent, event_row
 from workchat.services import Services
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ class Unit:
         self.session = session
         self.viewer = viewer
         self._audit: list[AuditRecord] = []
-        self._events: list[EventRecord] = []
+        self._events: list[DomainEvent] = []
         self.committed_events: list[CommittedEvent] = []
 
     def audit(
@@ -49,16 +50,9 @@ class Unit:
             )
         )
 
-    def emit(
-        self,
-        org_id: uuid.UUID,
-        type_: str,
-        payload: dict[str, Any],
-        *,
-        channel_id: uuid.UUID | None = None,
-        user_id: uuid.UUID | None = None,
-    ) -> None:
-        self._events.append(EventRecord(org_id, type_, payload, channel_id, user_id))
+    def emit(self, event: DomainEvent) -> None:
+        """Record ``event``; its row's org/channel/user columns follow from its audience."""
+        self._events.append(event)
 
     async def _write_log(self) -> None:
         # Lock every touched org in a fixed order (no deadlocks), so the audit chain never
@@ -68,7 +62,7 @@ class Unit:
             await lock_org_chain(self.session, org_id)
         await self.session.flush()
         await append_entries(self.session, self.viewer, self._audit)
-        rows = [event_row(record) for record in self._events]
+        rows = [event_row(event) for event in self._events]
         self.session.add_all(rows)
         await self.session.flush()
         self.committed_events = [CommittedEvent.from_row(row) for row in rows]

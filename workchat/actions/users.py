@@ -20,6 +20,7 @@ from workchat.auth.viewer import Viewer
 from workchat.db.base import utcnow
 from workchat.db.models import ApiToken, Org, RefreshToken, User
 from workchat.errors import ActionError, ErrorCode, not_found
+from workchat.events import catalogue as ev
 from workchat.services import Services
 
 
@@ -75,7 +76,7 @@ async def insert_user(unit: Unit, org_id: uuid.UUID, new: NewUser) -> User:
     await unit.session.flush()
     await join_system_channels(unit, org_id, user.id)  # everyone is in #general
     unit.audit(org_id, "user.create", "user", user.id, after=user_snapshot(user))
-    unit.emit(org_id, "user.created", {"user_id": str(user.id)})
+    unit.emit(ev.UserCreated(org_id=org_id, user_id=user.id))
     return user
 
 
@@ -143,9 +144,7 @@ async def update_user_role(
             before=before,
             after=user_snapshot(user),
         )
-        unit.emit(
-            user.org_id, "user.updated", {"user_id": str(user.id), "role": role}, user_id=user.id
-        )
+        unit.emit(ev.UserUpdated(org_id=user.org_id, user_id=user.id, role=role))
     return user
 
 
@@ -184,7 +183,7 @@ async def deactivate_user(services: Services, viewer: Viewer, user_id: uuid.UUID
             before=before,
             after=user_snapshot(user),
         )
-        unit.emit(user.org_id, "user.deactivated", {"user_id": str(user.id)}, user_id=user.id)
+        unit.emit(ev.UserDeactivated(org_id=user.org_id, user_id=user.id))
     return user
 
 

@@ -9,17 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from workchat.db.models import Event
-
-
-@dataclass(frozen=True, slots=True)
-class EventRecord:
-    """An event an action wants to emit; it gets its ``seq`` when inserted."""
-
-    org_id: uuid.UUID
-    type: str
-    payload: dict[str, Any]
-    channel_id: uuid.UUID | None = None
-    user_id: uuid.UUID | None = None
+from workchat.events.catalogue import DomainEvent, EventDecodeError, decode
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +23,12 @@ class CommittedEvent:
     channel_id: uuid.UUID | None
     user_id: uuid.UUID | None
     created_at: datetime
+
+    @property
+    def event(self) -> DomainEvent:
+        """The typed event; ``EventDecodeError`` (``UnknownEventType`` for a type name no
+        class claims) when the row cannot be read as one."""
+        return decode_event(self)
 
     @classmethod
     def from_row(cls, row: Event) -> CommittedEvent:
@@ -75,11 +71,26 @@ class CommittedEvent:
         )
 
 
-def event_row(record: EventRecord) -> Event:
+def decode_event(committed: CommittedEvent) -> DomainEvent:
+    try:
+        return decode(
+            committed.type,
+            committed.payload,
+            org_id=committed.org_id,
+            channel_id=committed.channel_id,
+            user_id=committed.user_id,
+        )
+    except EventDecodeError as exc:
+        raise type(exc)(f"event {committed.seq}: {exc}") from None
+
+
+def event_row(event: DomainEvent) -> Event:
+    """The log row of an event an action emits; it gets its ``seq`` when inserted."""
+    delivery = event.delivery()
     return Event(
-        org_id=record.org_id,
-        type=record.type,
-        payload=record.payload,
-        channel_id=record.channel_id,
-        user_id=record.user_id,
+        org_id=delivery.org_id,
+        type=event.type,
+        payload=event.to_payload(),
+        channel_id=delivery.channel_id,
+        user_id=delivery.user_id,
     )

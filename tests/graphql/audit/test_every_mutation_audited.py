@@ -1,5 +1,6 @@
-"""Every mutation in the schema writes exactly one audit entry when it succeeds and none when
-it fails. The list comes from the schema, so a new mutation without a case here fails."""
+"""Every mutation in the schema writes exactly one audit entry and the events the mutation
+catalogue lists when it succeeds, and nothing when it fails. The list comes from the schema,
+so a new mutation without a case here (or a row in the catalogue) fails."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from typing import Any
 import pytest
 from graphql import build_schema
 
-from tests.support.db import audit_entries, snapshot
+from tests.support.db import audit_entries, events, snapshot, typed
 from tests.support.graphql_client import GraphQLClient
 from tests.support.personas import Personas, as_user
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
+from workchat.actions.catalogue import MUTATION_CATALOGUE
 from workchat.actions.tokens import create_api_token
 from workchat.graphql.ids import to_global_id
 from workchat.services import Services
@@ -256,6 +258,13 @@ def test_every_mutation_has_a_case() -> None:
     assert not missing, f"add audit cases for: {missing}"
 
 
+def test_the_catalogue_names_every_mutation_and_its_audit_action() -> None:
+    assert set(MUTATION_CATALOGUE) == set(MUTATIONS)
+    assert {name: record.audit_action for name, record in MUTATION_CATALOGUE.items()} == {
+        name: CASES[name].action for name in MUTATIONS
+    }
+
+
 async def _token(gql: GraphQLClient, world: World, case: Case) -> str | None:
     if case.actor is None:
         return None
@@ -273,6 +282,7 @@ async def test_success_writes_exactly_one_entry(
         await SETUP[name](services, world)
     org_id = world.personas.alice.org_id
     before = await audit_entries(services, org_id)
+    events_before = len(await events(services, org_id))
     query, variables = case.succeed(world)
     result = await gql.execute(query, {"input": variables}, token=await _token(gql, world, case))
     assert "errors" not in result, result
@@ -281,6 +291,11 @@ async def test_success_writes_exactly_one_entry(
     assert len(after) == len(before) + 1
     entry = after[-1]
     assert (entry.action, entry.via, entry.operation) == (case.action, "graphql", name)
+    # Exactly the catalogue's events, in order, each readable as its typed event.
+    expected = MUTATION_CATALOGUE[name].events
+    written = (await events(services, org_id))[events_before:]
+    assert [row.type for row in written] == [cls.type for cls in expected]
+    assert [type(typed(row)) for row in written] == list(expected)
     expected_actor = getattr(world.personas, case.actor).id if case.actor else None
     assert entry.actor_id == expected_actor
     assert entry.request_id
@@ -294,6 +309,8 @@ async def test_failure_writes_nothing(
 ) -> None:
     case = CASES[name]
     before = await snapshot(services)
+    org_id = world.personas.alice.org_id
+    events_before = [row.seq for row in await events(services, org_id)]
     query, variables = case.fail(world)
     token = None if name == "logout" else await _token(gql, world, case)
     result = await gql.execute(query, {"input": variables}, token=token)
@@ -301,3 +318,4 @@ async def test_failure_writes_nothing(
     refused = bool(result.get("errors")) or bool(payload and payload["errors"])
     assert refused, result
     assert await snapshot(services) == before
+    assert [row.seq for row in await events(services, org_id)] == events_before

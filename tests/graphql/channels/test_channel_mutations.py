@@ -352,7 +352,7 @@ async def test_update_archived_channel(
 
 async def test_archive_channel(gql: GraphQLClient, services: Services, personas: Personas) -> None:
     """Archiving returns the archived channel and writes one channel.archive entry and a
-    channel.updated event; afterwards posting is CHANNEL_ARCHIVED; archiving again is a
+    channel.archived event; afterwards posting is CHANNEL_ARCHIVED; archiving again is a
     no-op."""
     channel = await make_channel(services, personas.bob, "old", members=(personas.alice,))
     since = await mark(services, personas.bob.org_id)
@@ -369,7 +369,7 @@ async def test_archive_channel(gql: GraphQLClient, services: Services, personas:
         operation="archiveChannel",
         actor=personas.bob,
         target_id=channel.id,
-        events_=[("channel.updated", channel.id, None)],
+        events_=[("channel.archived", channel.id, None)],
     )
     before = await snapshot(services)
     posted = await run(

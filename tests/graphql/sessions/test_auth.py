@@ -22,13 +22,14 @@ from tests.support.auth import (
     assert_authenticated_as,
     assert_unauthenticated,
 )
-from tests.support.db import audit_entries, count_rows, events, snapshot
+from tests.support.db import audit_entries, count_rows, events, snapshot, typed
 from tests.support.graphql_client import GraphQLClient, codes, gid, payload_errors
 from tests.support.personas import Personas
 from tests.support.settings import PASSWORD, SECRET
 from workchat.actions.tokens import create_api_token
 from workchat.auth.viewer import system
 from workchat.db.models import RefreshToken
+from workchat.events import catalogue as ev
 from workchat.services import Services
 
 LOGIN = """mutation($email: String!, $password: String!) {
@@ -219,11 +220,15 @@ async def test_refresh_reuse_revokes_the_whole_family(
     assert len(reuse) == 1
     assert (reuse[0].target_type, reuse[0].target_id) == ("session", sid)
     revoked = [
-        e.payload
+        typed(e)
         for e in await events(services, personas.alice.org_id)
         if e.type == "session.revoked"
     ]
-    assert revoked == [{"session_id": sid}]
+    assert revoked == [
+        ev.SessionRevoked(
+            org_id=personas.alice.org_id, user_id=personas.alice.id, session_id=uuid.UUID(sid)
+        )
+    ]
 
 
 async def test_logout_then_refresh_fails(

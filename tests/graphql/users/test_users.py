@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
-from tests.support.db import audit_entries, count_rows, events, snapshot
+from tests.support.db import audit_entries, count_rows, events, snapshot, typed
 from tests.support.graphql_client import GraphQLClient, codes, gid, payload_errors
 from tests.support.personas import Persona, Personas
 from tests.support.settings import PASSWORD
 from workchat.actions.users import create_user
 from workchat.auth.viewer import system
 from workchat.db.models import AuditEntry, RefreshToken, User
+from workchat.events import catalogue as ev
 from workchat.graphql.relay import encode_cursor
 from workchat.services import Services
 
@@ -250,8 +251,10 @@ async def test_create_user(gql: GraphQLClient, services: Services, personas: Per
     assert entry.diff["after"]["email"] == "carol@example.com"
     assert "a-good-long-password" not in str(entry.diff)
     new_events = (await events(services, personas.alice.org_id))[events_before:]
-    created = [event.payload for event in new_events if event.type == "user.created"]
-    assert created == [{"user_id": entry.target_id}]
+    created = [typed(event) for event in new_events if event.type == "user.created"]
+    assert created == [
+        ev.UserCreated(org_id=personas.alice.org_id, user_id=uuid.UUID(entry.target_id or ""))
+    ]
 
     carol = Persona(
         "carol",
@@ -333,8 +336,8 @@ async def test_update_user_role(gql: GraphQLClient, services: Services, personas
     assert entry.diff["before"] == {"role": "member"}
     assert entry.diff["after"] == {"role": "admin"}
     new_events = (await events(services, personas.alice.org_id))[events_before:]
-    assert [e.payload for e in new_events if e.type == "user.updated"] == [
-        {"user_id": str(personas.bob.id), "role": "admin"}
+    assert [typed(e) for e in new_events if e.type == "user.updated"] == [
+        ev.UserUpdated(org_id=personas.alice.org_id, user_id=personas.bob.id, role="admin")
     ]
     # Bob's next request carries admin rights.
     bob = await gql.execute(DEACTIVATE, {"id": gid("User", uuid.uuid4())}, as_=personas.bob)
@@ -415,8 +418,8 @@ async def test_deactivate_user(gql: GraphQLClient, services: Services, personas:
     assert entry.diff["before"] == {"is_active": True}
     assert entry.diff["after"] == {"is_active": False}
     new_events = (await events(services, personas.alice.org_id))[events_before:]
-    assert [e.payload for e in new_events if e.type == "user.deactivated"] == [
-        {"user_id": str(personas.bob.id)}
+    assert [typed(e) for e in new_events if e.type == "user.deactivated"] == [
+        ev.UserDeactivated(org_id=personas.alice.org_id, user_id=personas.bob.id)
     ]
     async with services.db.read_session() as session:
         bob = await session.get(User, personas.bob.id)
