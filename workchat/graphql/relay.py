@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from workchat.errors import ErrorCode, RequestError
+from workchat.errors import RequestError, RequestErrorCode
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
@@ -53,7 +53,7 @@ def page_size(first: int | None, *, argument: str = "first") -> int:
         return DEFAULT_PAGE_SIZE
     if not 1 <= first <= MAX_PAGE_SIZE:
         raise RequestError(
-            f"{argument} must be between 1 and {MAX_PAGE_SIZE}", ErrorCode.INVALID_INPUT
+            f"{argument} must be between 1 and {MAX_PAGE_SIZE}", RequestErrorCode.INVALID_INPUT
         )
     return first
 
@@ -69,7 +69,7 @@ def decode_cursor(cursor: str, *, arity: int, argument: str = "after") -> list[A
     except (binascii.Error, UnicodeDecodeError, ValueError):
         key = None
     if not isinstance(key, list) or len(key) != arity:
-        raise RequestError(f"{argument} is not a valid cursor", ErrorCode.INVALID_INPUT)
+        raise RequestError(f"{argument} is not a valid cursor", RequestErrorCode.INVALID_INPUT)
     return key
 
 
@@ -98,5 +98,5 @@ def decode_int_cursor(cursor: str, *, argument: str) -> int:
     """A cursor holding one integer key (a seq)."""
     [value] = decode_cursor(cursor, arity=1, argument=argument)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise RequestError(f"{argument} is not a valid cursor", ErrorCode.INVALID_INPUT)
+        raise RequestError(f"{argument} is not a valid cursor", RequestErrorCode.INVALID_INPUT)
     return value

@@ -21,7 +21,7 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from workchat.db.base import utcnow
-from workchat.errors import ErrorCode, RequestError
+from workchat.errors import RequestError, RequestErrorCode
 from workchat.graphql.audit.queries import AuditQueries
 from workchat.graphql.channels.mutations import ChannelMutations
 from workchat.graphql.channels.queries import ChannelQueries
@@ -75,7 +75,7 @@ class Subscription:
         info.context.require_viewer()
         if not 1 <= interval_seconds <= 60 or not 1 <= count <= 1000:
             raise RequestError(
-                "intervalSeconds must be 1-60, count 1-1000", ErrorCode.INVALID_INPUT
+                "intervalSeconds must be 1-60, count 1-1000", RequestErrorCode.INVALID_INPUT
             )
         for index in range(count):
             if index:

@@ -10,7 +10,7 @@ from strawberry.types import Info
 from workchat.actions.channels import list_members
 from workchat.actions.messages import list_roots
 from workchat.db.models import Channel
-from workchat.errors import ErrorCode, RequestError
+from workchat.errors import RequestError, RequestErrorCode
 from workchat.graphql.context import Context
 from workchat.graphql.ids import to_global_id
 from workchat.graphql.relay import (
@@ -137,7 +137,7 @@ def _moment(raw: object) -> datetime:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise RequestError("after is not a valid cursor", ErrorCode.INVALID_INPUT)
+        raise RequestError("after is not a valid cursor", RequestErrorCode.INVALID_INPUT)
     return moment
 
 
@@ -145,4 +145,4 @@ def _uuid(raw: object) -> uuid.UUID:
     try:
         return uuid.UUID(str(raw))
     except ValueError:
-        raise RequestError("after is not a valid cursor", ErrorCode.INVALID_INPUT) from None
+        raise RequestError("after is not a valid cursor", RequestErrorCode.INVALID_INPUT) from None

@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from workchat.actions.messages import SeqWindow, list_revisions
 from workchat.db.models import Message, MessageRevision
-from workchat.errors import ErrorCode, RequestError
+from workchat.errors import RequestError, RequestErrorCode
 from workchat.graphql.context import Context
 from workchat.graphql.ids import to_global_id
 from workchat.graphql.relay import (
@@ -33,7 +33,7 @@ def seq_window(
 ) -> SeqWindow:
     """Relay arguments as a seq window; with none, the newest page (newest last)."""
     if first is not None and last is not None:
-        raise RequestError("pass either first or last, not both", ErrorCode.INVALID_INPUT)
+        raise RequestError("pass either first or last, not both", RequestErrorCode.INVALID_INPUT)
     after_seq = decode_int_cursor(after, argument="after") if after is not None else None
     before_seq = decode_int_cursor(before, argument="before") if before is not None else None
     if first is not None or (after is not None and last is None):

@@ -7,7 +7,7 @@ from strawberry.types import Info
 
 from workchat.db.engine import Database
 from workchat.db.models import Channel, User
-from workchat.errors import ErrorCode, RequestError
+from workchat.errors import RequestError, RequestErrorCode
 from workchat.graphql.channels.types import ChannelNode
 from workchat.graphql.context import Context
 from workchat.graphql.loaders import rows_by_id
@@ -45,12 +45,12 @@ class SearchQueries:
         limit = page_size(first)
         offset = decode_int_cursor(after, argument="after") + 1 if after is not None else 0
         if not 0 <= offset <= MAX_OFFSET:
-            raise RequestError("after is not a valid cursor", ErrorCode.INVALID_INPUT)
+            raise RequestError("after is not a valid cursor", RequestErrorCode.INVALID_INPUT)
         try:
             parsed = parse(query)
         except QuerySyntaxError as error:
             raise RequestError(
-                error.message, ErrorCode.INVALID_QUERY, position=error.position
+                error.message, RequestErrorCode.INVALID_QUERY, position=error.position
             ) from None
         db = info.context.services.db
         async with db.read_session() as session:

@@ -7,7 +7,7 @@ import strawberry
 from strawberry.types import Info
 
 from workchat.actions import users as user_actions
-from workchat.errors import ErrorCode, RequestError, Unauthenticated
+from workchat.errors import RequestError, RequestErrorCode, Unauthenticated
 from workchat.graphql.context import Context
 from workchat.graphql.relay import (
     Connection,
@@ -53,7 +53,7 @@ class UserQueries:
             except (TypeError, ValueError):
                 moment = None
             if moment is None or moment.tzinfo is None:
-                raise RequestError("after is not a valid cursor", ErrorCode.INVALID_INPUT)
+                raise RequestError("after is not a valid cursor", RequestErrorCode.INVALID_INPUT)
         async with info.context.services.db.read_session() as session:
             rows, has_more = await user_actions.list_users(
                 session, viewer, limit=limit, after=after_key, query=query
