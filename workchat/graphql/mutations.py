@@ -82,6 +82,10 @@ MUTATION_ERRORS: dict[str, tuple[ErrorCode, ...]] = {
 }
 
 
+# The one argument of every mutation.
+INPUT = strawberry.argument(description="What to change; see the input type's fields.")
+
+
 def described(mutation: str, text: str) -> str:
     """A mutation's description: what it does, then the codes its ``errors`` can hold."""
     codes = MUTATION_ERRORS[mutation]

@@ -18,32 +18,46 @@ DEFAULT_PAGE_SIZE = 50
 T = TypeVar("T")
 
 
+# Descriptions of the Relay pagination arguments, shared by every connection field.
+FIRST = "Page size from the start or from `after` (1-100)."
+AFTER = "Return items after this cursor (an edge's `cursor`)."
+LAST = "Page size from the end or from `before` (1-100)."
+BEFORE = "Return items before this cursor (an edge's `cursor`)."
+NODE_ID = "The object's global ID: opaque, stable, usable with `node(id:)`."
+
+
 @strawberry.interface(description="An object with a globally unique, opaque ID.")
 class Node:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description=NODE_ID)
 
 
-@strawberry.type
+@strawberry.type(description="Where a page sits in its list (Relay).")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="More items follow `endCursor`.")
+    has_previous_page: bool = strawberry.field(description="Items precede `startCursor`.")
+    start_cursor: str | None = strawberry.field(
+        description="The first edge's cursor; null on an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The last edge's cursor; null on an empty page."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page and its cursor.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="Pass as `after` or `before` to page from here.")
+    node: T = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(description="One page of a list (Relay connection).")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
-    total_count: int | None = None
+    edges: list[Edge[T]] = strawberry.field(description="The page's items with cursors.")
+    page_info: PageInfo = strawberry.field(description="Whether more pages exist.")
+    total_count: int | None = strawberry.field(
+        default=None, description="How many items the whole list has, where cheap; else null."
+    )
 
-    @strawberry.field
+    @strawberry.field(description="The page's items without cursors.")
     def nodes(self) -> list[T]:
         return [edge.node for edge in self.edges]
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -15,6 +15,7 @@ from workchat.graphql.channels.types import ChannelNode
 from workchat.graphql.context import Context
 from workchat.graphql.messages.types import TYPE_NAME as MESSAGE
 from workchat.graphql.mutations import (
+    INPUT,
     Payload,
     client_mutation_id_field,
     described,
@@ -137,7 +138,7 @@ class ChannelMutations:
         description=described("createChannel", "Create a channel; the creator joins it.")
     )
     async def create_channel(
-        self, info: Info[Context, None], input: CreateChannelInput
+        self, info: Info[Context, None], input: Annotated[CreateChannelInput, INPUT]
     ) -> CreateChannelPayload:
         return await mutate(
             info,
@@ -155,12 +156,11 @@ class ChannelMutations:
     @strawberry.mutation(
         description=described(
             "updateChannel",
-            "Rename, describe or change privacy (the creator or an admin; others get a "
-            "top-level FORBIDDEN).",
+            "Creator or admin: rename a channel, describe it or change its privacy.",
         )
     )
     async def update_channel(
-        self, info: Info[Context, None], input: UpdateChannelInput
+        self, info: Info[Context, None], input: Annotated[UpdateChannelInput, INPUT]
     ) -> UpdateChannelPayload:
         return await mutate(
             info,
@@ -179,11 +179,11 @@ class ChannelMutations:
     @strawberry.mutation(
         description=described(
             "archiveChannel",
-            "Make a channel read-only (the creator or an admin); archiving again is a no-op.",
+            "Creator or admin: make a channel read-only; archiving again is a no-op.",
         )
     )
     async def archive_channel(
-        self, info: Info[Context, None], input: ArchiveChannelInput
+        self, info: Info[Context, None], input: Annotated[ArchiveChannelInput, INPUT]
     ) -> ArchiveChannelPayload:
         return await mutate(
             info,
@@ -200,7 +200,7 @@ class ChannelMutations:
         )
     )
     async def join_channel(
-        self, info: Info[Context, None], input: JoinChannelInput
+        self, info: Info[Context, None], input: Annotated[JoinChannelInput, INPUT]
     ) -> JoinChannelPayload:
         return await mutate(
             info,
@@ -217,7 +217,7 @@ class ChannelMutations:
         )
     )
     async def leave_channel(
-        self, info: Info[Context, None], input: LeaveChannelInput
+        self, info: Info[Context, None], input: Annotated[LeaveChannelInput, INPUT]
     ) -> LeaveChannelPayload:
         return await mutate(
             info,
@@ -234,7 +234,7 @@ class ChannelMutations:
         )
     )
     async def invite_to_channel(
-        self, info: Info[Context, None], input: InviteToChannelInput
+        self, info: Info[Context, None], input: Annotated[InviteToChannelInput, INPUT]
     ) -> InviteToChannelPayload:
         return await mutate(
             info,
@@ -254,7 +254,7 @@ class ChannelMutations:
         )
     )
     async def mark_channel_read(
-        self, info: Info[Context, None], input: MarkChannelReadInput
+        self, info: Info[Context, None], input: Annotated[MarkChannelReadInput, INPUT]
     ) -> MarkChannelReadPayload:
         async def run(services: Services, viewer: Viewer) -> Channel:
             channel_id = require_id(input.channel_id, CHANNEL, "channelId")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -15,6 +15,7 @@ from workchat.graphql.context import Context
 from workchat.graphql.messages.types import TYPE_NAME as MESSAGE
 from workchat.graphql.messages.types import MessageNode
 from workchat.graphql.mutations import (
+    INPUT,
     Payload,
     client_mutation_id_field,
     described,
@@ -120,7 +121,7 @@ class MessageMutations:
         description=described("postMessage", "Post a root message, or a reply with threadId.")
     )
     async def post_message(
-        self, info: Info[Context, None], input: PostMessageInput
+        self, info: Info[Context, None], input: Annotated[PostMessageInput, INPUT]
     ) -> PostMessagePayload:
         return await mutate(
             info,
@@ -139,12 +140,11 @@ class MessageMutations:
     @strawberry.mutation(
         description=described(
             "editMessage",
-            "Edit a message you wrote (others get a top-level FORBIDDEN). On VERSION_CONFLICT "
-            "`message` is the current version.",
+            "Author: edit your message. On VERSION_CONFLICT `message` is the current version.",
         )
     )
     async def edit_message(
-        self, info: Info[Context, None], input: EditMessageInput
+        self, info: Info[Context, None], input: Annotated[EditMessageInput, INPUT]
     ) -> EditMessagePayload:
         async def current(error: ActionError) -> Message | None:
             # The client resolves the conflict against the text and version it missed.
@@ -170,11 +170,11 @@ class MessageMutations:
     @strawberry.mutation(
         description=described(
             "deleteMessage",
-            "Delete a message (its author or an admin); the body is cleared, replies stay.",
+            "Author or admin: delete a message; the body is cleared, replies stay.",
         )
     )
     async def delete_message(
-        self, info: Info[Context, None], input: DeleteMessageInput
+        self, info: Info[Context, None], input: Annotated[DeleteMessageInput, INPUT]
     ) -> DeleteMessagePayload:
         return await mutate(
             info,
@@ -189,7 +189,7 @@ class MessageMutations:
         description=described("addReaction", "React to a message (idempotent); members only.")
     )
     async def add_reaction(
-        self, info: Info[Context, None], input: AddReactionInput
+        self, info: Info[Context, None], input: Annotated[AddReactionInput, INPUT]
     ) -> AddReactionPayload:
         return await mutate(
             info,
@@ -204,7 +204,7 @@ class MessageMutations:
         description=described("removeReaction", "Take back a reaction (idempotent).")
     )
     async def remove_reaction(
-        self, info: Info[Context, None], input: RemoveReactionInput
+        self, info: Info[Context, None], input: Annotated[RemoveReactionInput, INPUT]
     ) -> RemoveReactionPayload:
         return await mutate(
             info,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -12,7 +13,14 @@ from workchat.graphql.channels.types import ChannelNode
 from workchat.graphql.context import Context
 from workchat.graphql.loaders import rows_by_id
 from workchat.graphql.messages.types import MessageNode
-from workchat.graphql.relay import PageInfo, decode_int_cursor, encode_cursor, page_size
+from workchat.graphql.relay import (
+    AFTER,
+    FIRST,
+    PageInfo,
+    decode_int_cursor,
+    encode_cursor,
+    page_size,
+)
 from workchat.graphql.search.types import (
     SearchResult,
     SearchResultConnection,
@@ -36,10 +44,12 @@ class SearchQueries:
     async def search(
         self,
         info: Info[Context, None],
-        query: str,
-        first: int | None = None,
-        after: str | None = None,
-        sort: SearchSort = SearchSort.RELEVANCE,
+        query: Annotated[str, strawberry.argument(description="What to look for (see above).")],
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        sort: Annotated[
+            SearchSort, strawberry.argument(description="Result order.")
+        ] = SearchSort.RELEVANCE,
     ) -> SearchResultConnection:
         viewer = info.context.require_viewer()
         limit = page_size(first)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -8,7 +9,7 @@ from strawberry.types import Info
 from workchat.actions import sessions as session_actions
 from workchat.actions.sessions import IssuedSession
 from workchat.graphql.context import Context
-from workchat.graphql.mutations import Payload, client_mutation_id_field, described, mutate
+from workchat.graphql.mutations import INPUT, Payload, client_mutation_id_field, described, mutate
 from workchat.graphql.users.types import UserNode
 
 
@@ -79,7 +80,9 @@ class SessionMutations:
     @strawberry.mutation(
         description=described("login", "Exchange email and password for tokens (no viewer).")
     )
-    async def login(self, info: Info[Context, None], input: LoginInput) -> LoginPayload:
+    async def login(
+        self, info: Info[Context, None], input: Annotated[LoginInput, INPUT]
+    ) -> LoginPayload:
         return await mutate(
             info,
             input,
@@ -98,7 +101,7 @@ class SessionMutations:
         )
     )
     async def refresh_token(
-        self, info: Info[Context, None], input: RefreshTokenInput
+        self, info: Info[Context, None], input: Annotated[RefreshTokenInput, INPUT]
     ) -> LoginPayload:
         return await mutate(
             info,
@@ -111,7 +114,9 @@ class SessionMutations:
     @strawberry.mutation(
         description=described("logout", "End the current session (or all of them).")
     )
-    async def logout(self, info: Info[Context, None], input: LogoutInput) -> LogoutPayload:
+    async def logout(
+        self, info: Info[Context, None], input: Annotated[LogoutInput, INPUT]
+    ) -> LogoutPayload:
         return await mutate(
             info,
             input,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -7,6 +9,7 @@ from workchat.actions import tokens as token_actions
 from workchat.actions.tokens import CreatedApiToken
 from workchat.graphql.context import Context
 from workchat.graphql.mutations import (
+    INPUT,
     Payload,
     client_mutation_id_field,
     described,
@@ -63,11 +66,11 @@ class TokenMutations:
     @strawberry.mutation(
         description=described(
             "createApiToken",
-            "Admins: create an API token for a user of the org (others get a top-level FORBIDDEN).",
+            "Admins: create an API token for a user of the org.",
         )
     )
     async def create_api_token(
-        self, info: Info[Context, None], input: CreateApiTokenInput
+        self, info: Info[Context, None], input: Annotated[CreateApiTokenInput, INPUT]
     ) -> CreateApiTokenPayload:
         return await mutate(
             info,
@@ -88,7 +91,7 @@ class TokenMutations:
         )
     )
     async def revoke_api_token(
-        self, info: Info[Context, None], input: RevokeApiTokenInput
+        self, info: Info[Context, None], input: Annotated[RevokeApiTokenInput, INPUT]
     ) -> RevokeApiTokenPayload:
         return await mutate(
             info,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -10,6 +10,7 @@ from workchat.actions import users as user_actions
 from workchat.db.models import User
 from workchat.graphql.context import Context
 from workchat.graphql.mutations import (
+    INPUT,
     Payload,
     client_mutation_id_field,
     described,
@@ -78,11 +79,11 @@ class UserMutations:
     @strawberry.mutation(
         description=described(
             "createUser",
-            "Admins: add a user to the viewer's org (others get a top-level FORBIDDEN).",
+            "Admins: add a user to the viewer's org.",
         )
     )
     async def create_user(
-        self, info: Info[Context, None], input: CreateUserInput
+        self, info: Info[Context, None], input: Annotated[CreateUserInput, INPUT]
     ) -> CreateUserPayload:
         return await mutate(
             info,
@@ -94,7 +95,7 @@ class UserMutations:
                 email=input.email,
                 display_name=input.display_name,
                 password=input.password,
-                role=input.role.value,
+                role=str(input.role.value),  # the DB word; enum_value hides it from mypy
             ),
             _payload(CreateUserPayload),
         )
@@ -103,13 +104,13 @@ class UserMutations:
         description=described("updateUserRole", "Admins: make a user an admin or a member.")
     )
     async def update_user_role(
-        self, info: Info[Context, None], input: UpdateUserRoleInput
+        self, info: Info[Context, None], input: Annotated[UpdateUserRoleInput, INPUT]
     ) -> UpdateUserRolePayload:
         return await mutate(
             info,
             input,
             lambda services, viewer: user_actions.update_user_role(
-                services, viewer, require_id(input.user_id, USER, "userId"), input.role.value
+                services, viewer, require_id(input.user_id, USER, "userId"), str(input.role.value)
             ),
             _payload(UpdateUserRolePayload),
         )
@@ -120,7 +121,7 @@ class UserMutations:
         )
     )
     async def deactivate_user(
-        self, info: Info[Context, None], input: DeactivateUserInput
+        self, info: Info[Context, None], input: Annotated[DeactivateUserInput, INPUT]
     ) -> DeactivateUserPayload:
         return await mutate(
             info,
