@@ -317,3 +317,23 @@ async def test_every_listed_code_is_returned(
             wrong.append((name, code.value, payload))
     assert wrong == []
     assert await snapshot(services) == before
+
+
+async def test_only_a_version_conflict_brings_the_current_message(
+    gql: GraphQLClient, services: Services, personas: Personas
+) -> None:
+    """editMessage returns the current message beside VERSION_CONFLICT (text and version to
+    merge with); beside any other error `message` is null."""
+    world = await build_world(services, personas)
+    query = """mutation($input: EditMessageInput!) {
+        editMessage(input: $input) { errors { code } message { id body version } }
+    }"""
+    stale = {"messageId": mid(world.root), "body": "mine", "expectedVersion": 7}
+    result = await gql.execute(query, {"input": stale}, as_=personas.bob)
+    assert result["data"]["editMessage"] == {
+        "errors": [{"code": "VERSION_CONFLICT"}],
+        "message": {"id": mid(world.root), "body": "root", "version": 1},
+    }
+    empty = {"messageId": mid(world.root), "body": " ", "expectedVersion": 7}
+    result = await gql.execute(query, {"input": empty}, as_=personas.bob)
+    assert result["data"]["editMessage"] == {"errors": [{"code": "INVALID_INPUT"}], "message": None}
