@@ -1,13 +1,18 @@
-"""Error codes shared by every layer; GraphQL and MCP only translate these."""
+"""Error codes shared by every layer; GraphQL and MCP only translate these.
+
+Two kinds, two enums: ``ErrorCode`` is what a mutation's ``errors: [UserError!]!`` can
+carry (an ``ActionError``); ``RequestErrorCode`` is what a whole request can fail with, and
+only ever appears as a top-level error's ``extensions.code`` (a ``RequestError``).
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
 
 class ErrorCode(StrEnum):
-    # Business failures: returned as data in a payload's ``errors``.
+    """Business failures: returned as data in a payload's ``errors``."""
+
     INVALID_INPUT = "INVALID_INPUT"
     NOT_FOUND = "NOT_FOUND"
     NAME_TAKEN = "NAME_TAKEN"
@@ -22,8 +27,11 @@ class ErrorCode(StrEnum):
     SYSTEM_CHANNEL = "SYSTEM_CHANNEL"
     MESSAGE_DELETED = "MESSAGE_DELETED"
     INVALID_EMOJI = "INVALID_EMOJI"
-    INVALID_QUERY = "INVALID_QUERY"
-    # Whole-request failures: top-level GraphQL errors with ``extensions.code``.
+
+
+class RequestErrorCode(StrEnum):
+    """Whole-request failures: top-level GraphQL errors with ``extensions.code``."""
+
     UNAUTHENTICATED = "UNAUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
@@ -32,28 +40,30 @@ class ErrorCode(StrEnum):
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     INTERNAL = "INTERNAL"
+    # A query's argument is unusable (a page size, a cursor): queries have no payload
+    # to carry a UserError, so the whole request fails with the same word.
+    INVALID_INPUT = "INVALID_INPUT"
+    # A search string does not parse; ``extensions.position`` says where.
+    INVALID_QUERY = "INVALID_QUERY"
 
 
 class ActionError(Exception):
     """An expected business failure; nothing was written."""
 
-    def __init__(
-        self, code: ErrorCode, message: str, *, field: str | None = None, **details: Any
-    ) -> None:
+    def __init__(self, code: ErrorCode, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
-        self.details = details
 
 
 class RequestError(Exception):
     """A failure of the whole request (not logged in, not allowed, over a limit)."""
 
-    code: ErrorCode = ErrorCode.BAD_REQUEST
+    code: RequestErrorCode = RequestErrorCode.BAD_REQUEST
 
     def __init__(
-        self, message: str, code: ErrorCode | None = None, **extensions: str | int
+        self, message: str, code: RequestErrorCode | None = None, **extensions: str | int
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -63,11 +73,11 @@ class RequestError(Exception):
 
 
 class Unauthenticated(RequestError):
-    code = ErrorCode.UNAUTHENTICATED
+    code = RequestErrorCode.UNAUTHENTICATED
 
 
 class Forbidden(RequestError):
-    code = ErrorCode.FORBIDDEN
+    code = RequestErrorCode.FORBIDDEN
 
 
 def not_found(what: str = "object", field: str | None = None) -> ActionError:

@@ -249,7 +249,10 @@ async def test_edit_refusals(services: Services, personas: Personas, channel: Ch
     with pytest.raises(ActionError) as caught:
         await msg.edit_message(services, bob, message_id=message.id, body="v3", expected_version=1)
     assert caught.value.code is ErrorCode.VERSION_CONFLICT
-    assert caught.value.details == {"current_version": 2}
+    assert (caught.value.field, caught.value.message) == (
+        "expectedVersion",
+        "the message is at version 2, not 1",
+    )
     with pytest.raises(Forbidden):
         await msg.edit_message(services, as_user(personas.alice), message_id=message.id, body="x")
     assert (

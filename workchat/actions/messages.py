@@ -195,8 +195,8 @@ async def edit_message(
     body: str,
     expected_version: int | None = None,
 ) -> Message:
-    """Replace the body; a stale ``expected_version`` is a VERSION_CONFLICT carrying the
-    current version. The previous body is kept as a revision."""
+    """Replace the body; a stale ``expected_version`` is a VERSION_CONFLICT (callers show the
+    current message beside it). The previous body is kept as a revision."""
     body = clean_body(body)
     async with unit_of_work(services, viewer) as unit:
         message, channel = await access_message(unit.session, viewer, message_id, for_update=True)
@@ -212,7 +212,6 @@ async def edit_message(
                 ErrorCode.VERSION_CONFLICT,
                 f"the message is at version {message.version}, not {expected_version}",
                 field="expectedVersion",
-                current_version=message.version,
             )
         if body == message.body:
             return message

@@ -6,17 +6,53 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from enum import Enum
 
 import strawberry
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
 
-from workchat.errors import ActionError, RequestError
+from workchat.errors import ActionError, RequestError, RequestErrorCode
 from workchat.errors import ErrorCode as DomainErrorCode
 
 log = logging.getLogger("workchat.graphql")
 
-ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="Stable error codes.")
+# What each code means, for the SDL. Every business code needs one: a missing entry fails at
+# import, so a new code cannot reach clients undocumented.
+CODE_DESCRIPTIONS: dict[DomainErrorCode, str] = {
+    DomainErrorCode.INVALID_INPUT: "An input field is malformed or out of range; `field` names it.",
+    DomainErrorCode.NOT_FOUND: "The object does not exist or the viewer may not see it.",
+    DomainErrorCode.NAME_TAKEN: "Another channel of the org already has this name.",
+    DomainErrorCode.EMAIL_TAKEN: "Another user already has this email address.",
+    DomainErrorCode.VERSION_CONFLICT: "The message changed since `expectedVersion`; the "
+    "payload holds the current message.",
+    DomainErrorCode.INVALID_CREDENTIALS: "The email or password is wrong, or the user is "
+    "deactivated.",
+    DomainErrorCode.INVALID_TOKEN: "The refresh token is unknown, expired, revoked or "
+    "already used.",
+    DomainErrorCode.LAST_ADMIN: "The change would leave the org without an active admin.",
+    DomainErrorCode.NOT_A_MEMBER: "The viewer must be a member of the channel first.",
+    DomainErrorCode.THREAD_NOT_FOUND: "`threadId` is not a live root message of this channel.",
+    DomainErrorCode.CHANNEL_ARCHIVED: "The channel is archived, so it is read-only.",
+    DomainErrorCode.SYSTEM_CHANNEL: "#general cannot be renamed, made private, archived or left.",
+    DomainErrorCode.MESSAGE_DELETED: "The message was deleted.",
+    DomainErrorCode.INVALID_EMOJI: "The emoji is neither a Unicode emoji nor a `:short_name:`.",
+}
+
+# Only the codes a UserError can carry. Request-level codes (UNAUTHENTICATED, FORBIDDEN, ...)
+# are words in a top-level error's ``extensions.code`` and never values of this enum.
+_codes: type[Enum] = Enum(  # type: ignore[misc]
+    "ErrorCode",
+    {
+        code.name: strawberry.enum_value(code.value, description=CODE_DESCRIPTIONS[code])
+        for code in DomainErrorCode
+    },
+)
+ErrorCode = strawberry.enum(
+    _codes,
+    name="ErrorCode",
+    description="Why a mutation failed: the code of a `UserError`. Stable: match on it.",
+)
 
 # How Strawberry's limiters word their validation errors (pinned by tests).
 LIMIT_MESSAGES = ("exceeds maximum operation depth", "aliases found. Allowed")
@@ -24,16 +60,20 @@ LIMIT_MESSAGES = ("exceeds maximum operation depth", "aliases found. Allowed")
 
 @strawberry.type(description="An expected failure of a mutation; nothing was changed.")
 class UserError:
-    code: ErrorCode  # type: ignore[valid-type]
-    message: str
-    field: str | None = None
+    code: ErrorCode = strawberry.field(  # type: ignore[valid-type]
+        description="What went wrong, as a stable code."
+    )
+    message: str = strawberry.field(description="What went wrong, for people; may change.")
+    field: str | None = strawberry.field(
+        default=None, description="The input field at fault (camelCase), if one is."
+    )
 
     @classmethod
     def from_action_error(cls, error: ActionError) -> UserError:
-        return cls(code=error.code, message=error.message, field=error.field)
+        return cls(code=ErrorCode[error.code.name], message=error.message, field=error.field)
 
 
-def _code_for(error: GraphQLError) -> tuple[DomainErrorCode, str | None]:
+def _code_for(error: GraphQLError) -> tuple[RequestErrorCode | DomainErrorCode, str | None]:
     """The code for a top-level error, and a replacement message when it must be masked."""
     original = error.original_error
     if isinstance(original, RequestError):
@@ -43,17 +83,17 @@ def _code_for(error: GraphQLError) -> tuple[DomainErrorCode, str | None]:
     if original is None:
         if isinstance(error, GraphQLSyntaxError):
             if "tokens" in error.message and "more than" in error.message:
-                return DomainErrorCode.QUERY_TOO_COMPLEX, None
-            return DomainErrorCode.GRAPHQL_PARSE_FAILED, None
+                return RequestErrorCode.QUERY_TOO_COMPLEX, None
+            return RequestErrorCode.GRAPHQL_PARSE_FAILED, None
         if any(marker in error.message for marker in LIMIT_MESSAGES):
-            return DomainErrorCode.QUERY_TOO_COMPLEX, None
+            return RequestErrorCode.QUERY_TOO_COMPLEX, None
         code = (error.extensions or {}).get("code")
         if code:
-            return DomainErrorCode(code), None
-        return DomainErrorCode.GRAPHQL_VALIDATION_FAILED, None
+            return RequestErrorCode(code), None
+        return RequestErrorCode.GRAPHQL_VALIDATION_FAILED, None
     if isinstance(original, GraphQLError):  # e.g. variable coercion
-        return DomainErrorCode.GRAPHQL_VALIDATION_FAILED, None
-    return DomainErrorCode.INTERNAL, "Internal server error."
+        return RequestErrorCode.GRAPHQL_VALIDATION_FAILED, None
+    return RequestErrorCode.INTERNAL, "Internal server error."
 
 
 SUGGESTION_RE = re.compile(r"\s*Did you mean [^?]*\?")
@@ -92,7 +132,7 @@ class ErrorCodes(SchemaExtension):
         code, message = _code_for(error)
         extensions: dict[str, object] = {"code": code.value}
         original = error.original_error
-        if code is DomainErrorCode.INTERNAL:
+        if code is RequestErrorCode.INTERNAL:
             log.error("unexpected error (request %s)", request_id, exc_info=original)
             extensions["requestId"] = request_id or ""
         elif isinstance(original, ActionError) and original.field:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -53,5 +55,9 @@ async def resolve_node(info: Info[Context, None], id: strawberry.ID) -> Node | N
 @strawberry.type
 class NodeQueries:
     @strawberry.field(description="Fetch any object by its global ID.")
-    async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="Any object's global ID.")],
+    ) -> Node | None:
         return await resolve_node(info, id)

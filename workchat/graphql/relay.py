@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from workchat.errors import ErrorCode, RequestError
+from workchat.errors import RequestError, RequestErrorCode
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
@@ -18,32 +18,46 @@ DEFAULT_PAGE_SIZE = 50
 T = TypeVar("T")
 
 
+# Descriptions of the Relay pagination arguments, shared by every connection field.
+FIRST = "Page size from the start or from `after` (1-100)."
+AFTER = "Return items after this cursor (an edge's `cursor`)."
+LAST = "Page size from the end or from `before` (1-100)."
+BEFORE = "Return items before this cursor (an edge's `cursor`)."
+NODE_ID = "The object's global ID: opaque, stable, usable with `node(id:)`."
+
+
 @strawberry.interface(description="An object with a globally unique, opaque ID.")
 class Node:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description=NODE_ID)
 
 
-@strawberry.type
+@strawberry.type(description="Where a page sits in its list (Relay).")
 class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="More items follow `endCursor`.")
+    has_previous_page: bool = strawberry.field(description="Items precede `startCursor`.")
+    start_cursor: str | None = strawberry.field(
+        description="The first edge's cursor; null on an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The last edge's cursor; null on an empty page."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page and its cursor.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="Pass as `after` or `before` to page from here.")
+    node: T = strawberry.field(description="The item.")
 
 
-@strawberry.type
+@strawberry.type(description="One page of a list (Relay connection).")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
-    total_count: int | None = None
+    edges: list[Edge[T]] = strawberry.field(description="The page's items with cursors.")
+    page_info: PageInfo = strawberry.field(description="Whether more pages exist.")
+    total_count: int | None = strawberry.field(
+        default=None, description="How many items the whole list has, where cheap; else null."
+    )
 
-    @strawberry.field
+    @strawberry.field(description="The page's items without cursors.")
     def nodes(self) -> list[T]:
         return [edge.node for edge in self.edges]
 
@@ -53,7 +67,7 @@ def page_size(first: int | None, *, argument: str = "first") -> int:
         return DEFAULT_PAGE_SIZE
     if not 1 <= first <= MAX_PAGE_SIZE:
         raise RequestError(
-            f"{argument} must be between 1 and {MAX_PAGE_SIZE}", ErrorCode.INVALID_INPUT
+            f"{argument} must be between 1 and {MAX_PAGE_SIZE}", RequestErrorCode.INVALID_INPUT
         )
     return first
 
@@ -69,7 +83,7 @@ def decode_cursor(cursor: str, *, arity: int, argument: str = "after") -> list[A
     except (binascii.Error, UnicodeDecodeError, ValueError):
         key = None
     if not isinstance(key, list) or len(key) != arity:
-        raise RequestError(f"{argument} is not a valid cursor", ErrorCode.INVALID_INPUT)
+        raise RequestError(f"{argument} is not a valid cursor", RequestErrorCode.INVALID_INPUT)
     return key
 
 
@@ -98,5 +112,5 @@ def decode_int_cursor(cursor: str, *, argument: str) -> int:
     """A cursor holding one integer key (a seq)."""
     [value] = decode_cursor(cursor, arity=1, argument=argument)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise RequestError(f"{argument} is not a valid cursor", ErrorCode.INVALID_INPUT)
+        raise RequestError(f"{argument} is not a valid cursor", RequestErrorCode.INVALID_INPUT)
     return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
@@ -21,7 +21,7 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from workchat.db.base import utcnow
-from workchat.errors import ErrorCode, RequestError
+from workchat.errors import RequestError, RequestErrorCode
 from workchat.graphql.audit.queries import AuditQueries
 from workchat.graphql.channels.mutations import ChannelMutations
 from workchat.graphql.channels.queries import ChannelQueries
@@ -40,8 +40,15 @@ from workchat.graphql.users.mutations import UserMutations
 from workchat.graphql.users.queries import UserQueries
 from workchat.settings import Settings
 
-Query = merge_types(
+
+def _merged(name: str, description: str, parts: tuple[type, ...]) -> type:
+    """One root type from the domains' parts (merge_types, which cannot describe it)."""
+    return strawberry.type(type(name, (merge_types(name, parts),), {}), description=description)
+
+
+Query = _merged(
     "Query",
+    "Reads. Every field needs a viewer: a bearer access token or API token.",
     (
         NodeQueries,
         UserQueries,
@@ -52,8 +59,13 @@ Query = merge_types(
         AuditQueries,
     ),
 )
-Mutation = merge_types(
+Mutation = _merged(
     "Mutation",
+    "Writes. Each takes one `input` and returns a payload with `clientMutationId` echoed and "
+    "`errors`; a description ends with the codes its `errors` can hold. One that starts with "
+    "who may call it (Admins:, Author:, ...) is a top-level FORBIDDEN for anyone else, as is "
+    "any write with a read-only API token. Only login and refreshToken work without a viewer "
+    "(the rest: top-level UNAUTHENTICATED).",
     (
         SessionMutations,
         UserMutations,
@@ -64,19 +76,24 @@ Mutation = merge_types(
 )
 
 
-@strawberry.type
+@strawberry.type(description="Live streams over WebSocket (graphql-transport-ws).")
 class Subscription:
     @strawberry.subscription(
         description="Emits the server's time every `intervalSeconds` (1-60), `count` times: "
         "a liveness check for authenticated WebSocket clients."
     )
     async def heartbeat(
-        self, info: Info[Context, None], interval_seconds: int = 15, count: int = 1
+        self,
+        info: Info[Context, None],
+        interval_seconds: Annotated[
+            int, strawberry.argument(description="Seconds between beats (1-60).")
+        ] = 15,
+        count: Annotated[int, strawberry.argument(description="How many beats (1-1000).")] = 1,
     ) -> AsyncGenerator[str, None]:
         info.context.require_viewer()
         if not 1 <= interval_seconds <= 60 or not 1 <= count <= 1000:
             raise RequestError(
-                "intervalSeconds must be 1-60, count 1-1000", ErrorCode.INVALID_INPUT
+                "intervalSeconds must be 1-60, count 1-1000", RequestErrorCode.INVALID_INPUT
             )
         for index in range(count):
             if index:

@@ -19,7 +19,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET
 
 from workchat.auth.authenticate import AuthenticationFailed, authenticate
-from workchat.errors import ErrorCode
+from workchat.errors import RequestErrorCode
 from workchat.graphql.context import Context
 from workchat.graphql.session_guard import guard_session
 from workchat.services import Services
@@ -27,7 +27,7 @@ from workchat.services import Services
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
-def error_response(status: int, code: ErrorCode, message: str) -> JSONResponse:
+def error_response(status: int, code: RequestErrorCode, message: str) -> JSONResponse:
     return JSONResponse(
         {"data": None, "errors": [{"message": message, "extensions": {"code": code.value}}]},
         status_code=status,
@@ -63,7 +63,7 @@ class WorkchatGraphQL(GraphQL[Context, None]):
             try:
                 response = await self.run(Request(scope, receive))
             except HTTPException as exc:
-                response = error_response(exc.status_code, ErrorCode.BAD_REQUEST, exc.reason)
+                response = error_response(exc.status_code, RequestErrorCode.BAD_REQUEST, exc.reason)
             await response(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
@@ -75,14 +75,16 @@ class WorkchatGraphQL(GraphQL[Context, None]):
             if wants_html and self.graphql_ide:
                 return None
             return error_response(
-                405, ErrorCode.BAD_REQUEST, "GraphQL requests must be POSTed as application/json"
+                405,
+                RequestErrorCode.BAD_REQUEST,
+                "GraphQL requests must be POSTed as application/json",
             )
         if request.method != "POST":
-            return error_response(405, ErrorCode.BAD_REQUEST, "only POST is supported")
+            return error_response(405, RequestErrorCode.BAD_REQUEST, "only POST is supported")
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/json":
             return error_response(
-                415, ErrorCode.BAD_REQUEST, "the request body must be application/json"
+                415, RequestErrorCode.BAD_REQUEST, "the request body must be application/json"
             )
         return None
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -11,6 +12,8 @@ from workchat.graphql.audit.types import AuditEntryNode, AuditFilterInput
 from workchat.graphql.context import Context
 from workchat.graphql.ids import from_global_id
 from workchat.graphql.relay import (
+    BEFORE,
+    LAST,
     Connection,
     build_connection,
     decode_int_cursor,
@@ -46,9 +49,11 @@ class AuditQueries:
     async def audit_log(
         self,
         info: Info[Context, None],
-        last: int | None = None,
-        before: str | None = None,
-        filter: AuditFilterInput | None = None,
+        last: Annotated[int | None, strawberry.argument(description=LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=BEFORE)] = None,
+        filter: Annotated[
+            AuditFilterInput | None, strawberry.argument(description="Which entries to list.")
+        ] = None,
     ) -> Connection[AuditEntryNode]:
         viewer = info.context.require_viewer()
         require_admin(viewer)

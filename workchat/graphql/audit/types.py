@@ -10,15 +10,17 @@ from strawberry.types import Info
 from workchat.db.models import AuditEntry
 from workchat.graphql.context import Context
 from workchat.graphql.ids import to_global_id
-from workchat.graphql.relay import Node
+from workchat.graphql.relay import NODE_ID, Node
 from workchat.graphql.users.types import UserNode
 
 TYPE_NAME = "AuditEntry"
 
 
-@strawberry.input(name="AuditFilter")
+@strawberry.input(name="AuditFilter", description="Narrows the audit log; all given must match.")
 class AuditFilterInput:
-    actor_id: strawberry.ID | None = None
+    actor_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The acting user's global ID."
+    )
     action: str | None = strawberry.field(default=None, description="e.g. message.edit")
     target_id: strawberry.ID | None = strawberry.field(
         default=None, description="The target's global ID."
@@ -29,20 +31,24 @@ class AuditFilterInput:
 
 @strawberry.type(name="AuditEntry", description="One recorded action; entries never change.")
 class AuditEntryNode(Node):
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description=NODE_ID)
     seq: int = strawberry.field(description="Position in the org's hash chain.")
     via: str = strawberry.field(description="graphql, mcp or cli.")
     operation: str | None = strawberry.field(description="The GraphQL operation or tool name.")
-    action: str
-    target_type: str
+    action: str = strawberry.field(description="What happened, e.g. message.edit.")
+    target_type: str = strawberry.field(description="What it happened to, e.g. message.")
     target_id: str | None = strawberry.field(description="The target's global ID, when it has one.")
     diff: JSON = strawberry.field(
         description="`patch` (RFC 6902 JSON Patch), and `before`/`after` of the changed fields."
     )
-    request_id: str | None
-    at: datetime
-    prev_hash: str
-    hash: str
+    request_id: str | None = strawberry.field(
+        description="The id of the request that did it, if any."
+    )
+    at: datetime = strawberry.field(description="When it happened.")
+    prev_hash: str = strawberry.field(description="The previous entry's hash in the chain.")
+    hash: str = strawberry.field(
+        description="SHA-256 over this entry and prevHash; `workchat audit verify` checks it."
+    )
     actor_db_id: strawberry.Private[uuid.UUID | None]
 
     @strawberry.field(description="Who acted; null for the operator at the command line.")

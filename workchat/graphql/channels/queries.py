@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -9,6 +11,8 @@ from workchat.graphql.channels.types import TYPE_NAME, ChannelFilter, ChannelNod
 from workchat.graphql.context import Context
 from workchat.graphql.ids import decode_id
 from workchat.graphql.relay import (
+    AFTER,
+    FIRST,
     Connection,
     build_connection,
     decode_cursor,
@@ -27,9 +31,11 @@ class ChannelQueries:
     async def channels(
         self,
         info: Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        filter: ChannelFilter | None = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        filter: Annotated[
+            ChannelFilter | None, strawberry.argument(description="Which channels to list.")
+        ] = None,
     ) -> Connection[ChannelNode]:
         viewer = info.context.require_viewer()
         limit = page_size(first)
@@ -60,7 +66,11 @@ class ChannelQueries:
         )
 
     @strawberry.field(description="A channel by id; null if missing or not visible.")
-    async def channel(self, info: Info[Context, None], id: strawberry.ID) -> ChannelNode | None:
+    async def channel(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The channel's global ID.")],
+    ) -> ChannelNode | None:
         viewer = info.context.require_viewer()
         channel_id = decode_id(id, TYPE_NAME)
         if channel_id is None:

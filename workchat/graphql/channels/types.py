@@ -10,10 +10,15 @@ from strawberry.types import Info
 from workchat.actions.channels import list_members
 from workchat.actions.messages import list_roots
 from workchat.db.models import Channel
-from workchat.errors import ErrorCode, RequestError
+from workchat.errors import RequestError, RequestErrorCode
 from workchat.graphql.context import Context
 from workchat.graphql.ids import to_global_id
 from workchat.graphql.relay import (
+    AFTER,
+    BEFORE,
+    FIRST,
+    LAST,
+    NODE_ID,
     Connection,
     Node,
     build_connection,
@@ -29,44 +34,54 @@ if TYPE_CHECKING:
 TYPE_NAME = "Channel"
 
 
-@strawberry.input
+@strawberry.input(description="Narrows the channels list.")
 class ChannelFilter:
     joined: bool | None = strawberry.field(
         default=None, description="Only channels the viewer is in (true) or not in (false)."
     )
-    include_archived: bool = False
-    name_contains: str | None = None
+    include_archived: bool = strawberry.field(
+        default=False, description="Also list archived channels."
+    )
+    name_contains: str | None = strawberry.field(
+        default=None, description="Only names containing this text (ignoring case)."
+    )
 
 
 @strawberry.type(name="Channel", description="A public or private conversation space.")
 class ChannelNode(Node):
-    id: strawberry.ID
-    name: str
-    description: str
-    is_private: bool
-    is_system: bool
-    created_at: datetime
-    archived_at: datetime | None
+    id: strawberry.ID = strawberry.field(description=NODE_ID)
+    name: str = strawberry.field(description="Unique in the org ignoring case; without #.")
+    description: str = strawberry.field(description="What the channel is for; may be empty.")
+    is_private: bool = strawberry.field(
+        description="Visible only to members, who join by invitation."
+    )
+    is_system: bool = strawberry.field(
+        description="True for #general: everyone is in it and nobody leaves."
+    )
+    created_at: datetime = strawberry.field(description="When the channel was created.")
+    archived_at: datetime | None = strawberry.field(
+        description="When it became read-only; null while active."
+    )
     db_id: strawberry.Private[uuid.UUID]
     created_by_id: strawberry.Private[uuid.UUID | None]
     model: strawberry.Private[Channel]
 
-    @strawberry.field
+    @strawberry.field(description="Archived channels are read-only.")
     def is_archived(self) -> bool:
         return self.archived_at is not None
 
-    @strawberry.field
+    @strawberry.field(description="Who created it; null for #general.")
     async def created_by(self, info: Info[Context, None]) -> UserNode | None:
         if self.created_by_id is None:
             return None
         user = await info.context.loaders.user_by_id.load(self.created_by_id)
         return UserNode.from_model(user) if user else None
 
-    @strawberry.field
+    @strawberry.field(description="How many users are in the channel.")
     async def member_count(self, info: Info[Context, None]) -> int:
         return await info.context.loaders.member_count_by_channel.load(self.db_id)
 
-    @strawberry.field
+    @strawberry.field(description="Whether the viewer is in the channel.")
     async def viewer_is_member(self, info: Info[Context, None]) -> bool:
         return await info.context.loaders.viewer_membership_by_channel.load(self.db_id) is not None
 
@@ -80,7 +95,10 @@ class ChannelNode(Node):
 
     @strawberry.field(description="Members in the order they joined.")
     async def members(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+        self,
+        info: Info[Context, None],
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[UserNode]:
         limit = page_size(first)
         after_key = None
@@ -103,10 +121,10 @@ class ChannelNode(Node):
     async def messages(
         self,
         info: Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=BEFORE)] = None,
     ) -> Connection[Annotated[MessageNode, strawberry.lazy("workchat.graphql.messages.types")]]:
         from workchat.graphql.messages.types import message_connection, seq_window
 
@@ -137,7 +155,7 @@ def _moment(raw: object) -> datetime:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise RequestError("after is not a valid cursor", ErrorCode.INVALID_INPUT)
+        raise RequestError("after is not a valid cursor", RequestErrorCode.INVALID_INPUT)
     return moment
 
 
@@ -145,4 +163,4 @@ def _uuid(raw: object) -> uuid.UUID:
     try:
         return uuid.UUID(str(raw))
     except ValueError:
-        raise RequestError("after is not a valid cursor", ErrorCode.INVALID_INPUT) from None
+        raise RequestError("after is not a valid cursor", RequestErrorCode.INVALID_INPUT) from None

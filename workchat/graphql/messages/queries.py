@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -28,7 +29,11 @@ async def load_visible_message(context: Context, message_id: uuid.UUID) -> Messa
 @strawberry.type
 class MessageQueries:
     @strawberry.field(description="A message by id; null if missing or not visible.")
-    async def message(self, info: Info[Context, None], id: strawberry.ID) -> MessageNode | None:
+    async def message(
+        self,
+        info: Info[Context, None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The message's global ID.")],
+    ) -> MessageNode | None:
         info.context.require_viewer()
         message_id = decode_id(id, TYPE_NAME)
         return await load_visible_message(info.context, message_id) if message_id else None

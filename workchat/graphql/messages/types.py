@@ -9,10 +9,15 @@ from strawberry.types import Info
 
 from workchat.actions.messages import SeqWindow, list_revisions
 from workchat.db.models import Message, MessageRevision
-from workchat.errors import ErrorCode, RequestError
+from workchat.errors import RequestError, RequestErrorCode
 from workchat.graphql.context import Context
 from workchat.graphql.ids import to_global_id
 from workchat.graphql.relay import (
+    AFTER,
+    BEFORE,
+    FIRST,
+    LAST,
+    NODE_ID,
     Connection,
     Node,
     build_connection,
@@ -33,7 +38,7 @@ def seq_window(
 ) -> SeqWindow:
     """Relay arguments as a seq window; with none, the newest page (newest last)."""
     if first is not None and last is not None:
-        raise RequestError("pass either first or last, not both", ErrorCode.INVALID_INPUT)
+        raise RequestError("pass either first or last, not both", RequestErrorCode.INVALID_INPUT)
     after_seq = decode_int_cursor(after, argument="after") if after is not None else None
     before_seq = decode_int_cursor(before, argument="before") if before is not None else None
     if first is not None or (after is not None and last is None):
@@ -61,9 +66,9 @@ def message_connection(
 
 @strawberry.type(description="One emoji on a message: how many, whether the viewer, who.")
 class ReactionSummary:
-    emoji: str
-    count: int
-    viewer_has_reacted: bool
+    emoji: str = strawberry.field(description="A Unicode emoji or a :short_name:.")
+    count: int = strawberry.field(description="How many people reacted with it.")
+    viewer_has_reacted: bool = strawberry.field(description="Whether the viewer is one of them.")
     user_ids: strawberry.Private[list[uuid.UUID]]
 
     @strawberry.field(description="The first few people who reacted.")
@@ -74,12 +79,12 @@ class ReactionSummary:
 
 @strawberry.type(name="MessageRevision", description="A message's body before an edit.")
 class MessageRevisionNode:
-    version: int
-    body: str
-    edited_at: datetime
+    version: int = strawberry.field(description="The version this body had.")
+    body: str = strawberry.field(description="The body before the edit.")
+    edited_at: datetime = strawberry.field(description="When the edit replaced it.")
     edited_by_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
+    @strawberry.field(description="Who made the edit.")
     async def edited_by(self, info: Info[Context, None]) -> UserNode | None:
         user = await info.context.loaders.user_by_id.load(self.edited_by_id)
         return UserNode.from_model(user) if user else None
@@ -96,15 +101,23 @@ class MessageRevisionNode:
 
 @strawberry.type(name="Message", description="A thread root or a reply in a thread.")
 class MessageNode(Node):
-    id: strawberry.ID
-    body: str
-    version: int
+    id: strawberry.ID = strawberry.field(description=NODE_ID)
+    body: str = strawberry.field(description="The text; empty once deleted.")
+    version: int = strawberry.field(
+        description="Starts at 1; each edit or the deletion adds 1. Pass as expectedVersion."
+    )
     seq: int = strawberry.field(description="Position in the channel; increases without gaps.")
-    created_at: datetime
-    edited_at: datetime | None
-    deleted_at: datetime | None
-    reply_count: int
-    last_reply_at: datetime | None
+    created_at: datetime = strawberry.field(description="When it was posted.")
+    edited_at: datetime | None = strawberry.field(
+        description="When it was last edited; null if never."
+    )
+    deleted_at: datetime | None = strawberry.field(
+        description="When it was deleted; null while it exists."
+    )
+    reply_count: int = strawberry.field(description="Replies in its thread (roots only).")
+    last_reply_at: datetime | None = strawberry.field(
+        description="When the latest reply was posted; null without replies."
+    )
     db_id: strawberry.Private[uuid.UUID]
     thread_db_id: strawberry.Private[uuid.UUID]
     channel_db_id: strawberry.Private[uuid.UUID]
@@ -114,21 +127,21 @@ class MessageNode(Node):
     def thread_id(self) -> strawberry.ID:
         return to_global_id(TYPE_NAME, self.thread_db_id)
 
-    @strawberry.field
+    @strawberry.field(description="True for a reply, false for a thread root.")
     def is_reply(self) -> bool:
         return self.thread_db_id != self.db_id
 
-    @strawberry.field
+    @strawberry.field(description="Deleted messages keep their place; replies stay.")
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
 
-    @strawberry.field
+    @strawberry.field(description="Who posted it.")
     async def author(self, info: Info[Context, None]) -> UserNode:
         user = await info.context.loaders.user_by_id.load(self.author_db_id)
         assert user is not None  # foreign key
         return UserNode.from_model(user)
 
-    @strawberry.field
+    @strawberry.field(description="The channel it was posted in.")
     async def channel(
         self, info: Info[Context, None]
     ) -> Annotated[ChannelNode, strawberry.lazy("workchat.graphql.channels.types")]:
@@ -138,7 +151,7 @@ class MessageNode(Node):
         assert channel is not None  # a visible message's channel is visible
         return ChannelNode.from_model(channel)
 
-    @strawberry.field
+    @strawberry.field(description="One summary per emoji, in order of first use.")
     async def reactions(self, info: Info[Context, None]) -> list[ReactionSummary]:
         summaries = await info.context.loaders.reaction_summaries_by_message.load(self.db_id)
         return [
@@ -155,10 +168,10 @@ class MessageNode(Node):
     async def replies(
         self,
         info: Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        last: Annotated[int | None, strawberry.argument(description=LAST)] = None,
+        before: Annotated[str | None, strawberry.argument(description=BEFORE)] = None,
     ) -> Connection[MessageNode]:
         if first is None and last is None and after is None and before is None:
             window = SeqWindow(limit=page_size(None))

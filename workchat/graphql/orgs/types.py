@@ -7,16 +7,16 @@ import strawberry
 
 from workchat.db.models import Org
 from workchat.graphql.ids import to_global_id
-from workchat.graphql.relay import Node
+from workchat.graphql.relay import NODE_ID, Node
 
 TYPE_NAME = "Org"
 
 
 @strawberry.type(name="Org", description="An organization: the boundary of all data.")
 class OrgNode(Node):
-    id: strawberry.ID
-    name: str
-    created_at: datetime
+    id: strawberry.ID = strawberry.field(description=NODE_ID)
+    name: str = strawberry.field(description="The org's name; unique on this server.")
+    created_at: datetime = strawberry.field(description="When the org was created.")
     db_id: strawberry.Private[uuid.UUID]
 
     @classmethod

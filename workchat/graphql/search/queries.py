@@ -1,18 +1,26 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from workchat.db.engine import Database
 from workchat.db.models import Channel, User
-from workchat.errors import ErrorCode, RequestError
+from workchat.errors import RequestError, RequestErrorCode
 from workchat.graphql.channels.types import ChannelNode
 from workchat.graphql.context import Context
 from workchat.graphql.loaders import rows_by_id
 from workchat.graphql.messages.types import MessageNode
-from workchat.graphql.relay import PageInfo, decode_int_cursor, encode_cursor, page_size
+from workchat.graphql.relay import (
+    AFTER,
+    FIRST,
+    PageInfo,
+    decode_int_cursor,
+    encode_cursor,
+    page_size,
+)
 from workchat.graphql.search.types import (
     SearchResult,
     SearchResultConnection,
@@ -36,21 +44,23 @@ class SearchQueries:
     async def search(
         self,
         info: Info[Context, None],
-        query: str,
-        first: int | None = None,
-        after: str | None = None,
-        sort: SearchSort = SearchSort.RELEVANCE,
+        query: Annotated[str, strawberry.argument(description="What to look for (see above).")],
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        sort: Annotated[
+            SearchSort, strawberry.argument(description="Result order.")
+        ] = SearchSort.RELEVANCE,
     ) -> SearchResultConnection:
         viewer = info.context.require_viewer()
         limit = page_size(first)
         offset = decode_int_cursor(after, argument="after") + 1 if after is not None else 0
         if not 0 <= offset <= MAX_OFFSET:
-            raise RequestError("after is not a valid cursor", ErrorCode.INVALID_INPUT)
+            raise RequestError("after is not a valid cursor", RequestErrorCode.INVALID_INPUT)
         try:
             parsed = parse(query)
         except QuerySyntaxError as error:
             raise RequestError(
-                error.message, ErrorCode.INVALID_QUERY, position=error.position
+                error.message, RequestErrorCode.INVALID_QUERY, position=error.position
             ) from None
         db = info.context.services.db
         async with db.read_session() as session:

@@ -12,33 +12,33 @@ from workchat.graphql.relay import PageInfo
 
 @strawberry.enum(description="How search results are ordered.")
 class SearchSort(Enum):
-    RELEVANCE = "relevance"
-    NEWEST = "newest"
+    RELEVANCE = strawberry.enum_value("relevance", description="Best matches first.")
+    NEWEST = strawberry.enum_value("newest", description="Most recent messages first.")
 
 
 @strawberry.type(description="A message that matched, with a highlighted snippet.")
 class SearchResult:
-    message: MessageNode
-    channel: ChannelNode
+    message: MessageNode = strawberry.field(description="The matching message.")
+    channel: ChannelNode = strawberry.field(description="The channel it is in.")
     snippet: str = strawberry.field(
         description="HTML-escaped text around the first match; matches are wrapped in <mark>."
     )
     score: float = strawberry.field(description="Relevance; higher is better (0 for NEWEST).")
 
 
-@strawberry.type
+@strawberry.type(description="One search result and its cursor.")
 class SearchResultEdge:
-    cursor: str
-    node: SearchResult
+    cursor: str = strawberry.field(description="Pass as `after` to page from here.")
+    node: SearchResult = strawberry.field(description="The result.")
 
 
-@strawberry.type
+@strawberry.type(description="One page of search results.")
 class SearchResultConnection:
-    edges: list[SearchResultEdge]
-    page_info: PageInfo
+    edges: list[SearchResultEdge] = strawberry.field(description="The page's results.")
+    page_info: PageInfo = strawberry.field(description="Whether more pages exist.")
     counter: strawberry.Private[Callable[[], Awaitable[tuple[int, bool]]]]
 
-    @strawberry.field
+    @strawberry.field(description="The page's results without cursors.")
     def nodes(self) -> list[SearchResult]:
         return [edge.node for edge in self.edges]
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -8,25 +9,26 @@ from strawberry.types import Info
 from workchat.actions import sessions as session_actions
 from workchat.actions.sessions import IssuedSession
 from workchat.graphql.context import Context
-from workchat.graphql.errors import UserError
-from workchat.graphql.mutations import Payload, attempt
+from workchat.graphql.mutations import INPUT, Payload, client_mutation_id_field, described, mutate
 from workchat.graphql.users.types import UserNode
 
 
-@strawberry.input
+@strawberry.input(description="Input of login.")
 class LoginInput:
-    email: str
-    password: str
-    client_mutation_id: str | None = None
+    email: str = strawberry.field(description="The user's email address (any case).")
+    password: str = strawberry.field(description="The user's password.")
+    client_mutation_id: str | None = client_mutation_id_field()
 
 
-@strawberry.input
+@strawberry.input(description="Input of refreshToken.")
 class RefreshTokenInput:
-    refresh_token: str
-    client_mutation_id: str | None = None
+    refresh_token: str = strawberry.field(
+        description="The refresh token from login or the last refreshToken."
+    )
+    client_mutation_id: str | None = client_mutation_id_field()
 
 
-@strawberry.input
+@strawberry.input(description="Input of logout.")
 class LogoutInput:
     refresh_token: str | None = strawberry.field(
         default=None, description="Also end the session this refresh token belongs to."
@@ -34,73 +36,95 @@ class LogoutInput:
     all_sessions: bool = strawberry.field(
         default=False, description="End every session of the viewer."
     )
-    client_mutation_id: str | None = None
+    client_mutation_id: str | None = client_mutation_id_field()
 
 
-@strawberry.type
+@strawberry.type(description="Result of login and refreshToken: a session's tokens.")
 class LoginPayload(Payload):
-    access_token: str | None
-    access_token_expires_at: datetime | None
-    refresh_token: str | None
-    refresh_token_expires_at: datetime | None
-    user: UserNode | None
+    access_token: str | None = strawberry.field(
+        default=None, description="Send as `Authorization: Bearer`; short-lived."
+    )
+    access_token_expires_at: datetime | None = strawberry.field(
+        default=None, description="When the access token stops working."
+    )
+    refresh_token: str | None = strawberry.field(
+        default=None, description="Exchange with refreshToken for new tokens; works once."
+    )
+    refresh_token_expires_at: datetime | None = strawberry.field(
+        default=None, description="When the refresh token stops working."
+    )
+    user: UserNode | None = strawberry.field(default=None, description="Who logged in.")
 
     @classmethod
-    def build(
-        cls,
-        issued: IssuedSession | None,
-        errors: list[UserError],
-        client_mutation_id: str | None,
-    ) -> LoginPayload:
+    def build(cls, issued: IssuedSession | None) -> LoginPayload:
+        if issued is None:
+            return cls()
         return cls(
-            access_token=issued.access_token if issued else None,
-            access_token_expires_at=issued.access_token_expires_at if issued else None,
-            refresh_token=issued.refresh_token if issued else None,
-            refresh_token_expires_at=issued.refresh_token_expires_at if issued else None,
-            user=UserNode.from_model(issued.user) if issued else None,
-            errors=errors,
-            client_mutation_id=client_mutation_id,
+            access_token=issued.access_token,
+            access_token_expires_at=issued.access_token_expires_at,
+            refresh_token=issued.refresh_token,
+            refresh_token_expires_at=issued.refresh_token_expires_at,
+            user=UserNode.from_model(issued.user),
         )
 
 
-@strawberry.type
+@strawberry.type(description="Result of logout.")
 class LogoutPayload(Payload):
-    sessions_ended: int
+    sessions_ended: int = strawberry.field(
+        default=0, description="How many sessions (refresh-token families) were ended."
+    )
 
 
 @strawberry.type
 class SessionMutations:
-    @strawberry.mutation(description="Exchange email and password for tokens.")
-    async def login(self, info: Info[Context, None], input: LoginInput) -> LoginPayload:
-        issued, errors = await attempt(
-            lambda: session_actions.login(
-                info.context.services, info.context.acting("login"), input.email, input.password
-            )
-        )
-        return LoginPayload.build(issued, errors, input.client_mutation_id)
-
-    @strawberry.mutation(description="Rotate a refresh token: the old one stops working.")
-    async def refresh_token(
-        self, info: Info[Context, None], input: RefreshTokenInput
+    @strawberry.mutation(
+        description=described("login", "Exchange email and password for tokens (no viewer).")
+    )
+    async def login(
+        self, info: Info[Context, None], input: Annotated[LoginInput, INPUT]
     ) -> LoginPayload:
-        issued, errors = await attempt(
-            lambda: session_actions.refresh(
-                info.context.services, info.context.acting("refreshToken"), input.refresh_token
-            )
+        return await mutate(
+            info,
+            input,
+            lambda services, viewer: session_actions.login(
+                services, viewer, input.email, input.password
+            ),
+            LoginPayload.build,
+            allow_anonymous=True,
         )
-        return LoginPayload.build(issued, errors, input.client_mutation_id)
 
-    @strawberry.mutation(description="End the current session (or all of them).")
-    async def logout(self, info: Info[Context, None], input: LogoutInput) -> LogoutPayload:
-        info.context.require_viewer()
-        ended, errors = await attempt(
-            lambda: session_actions.logout(
-                info.context.services,
-                info.context.acting("logout"),
+    @strawberry.mutation(
+        description=described(
+            "refreshToken",
+            "Rotate a refresh token (no viewer): the old one stops working, and presenting "
+            "it again ends the whole session.",
+        )
+    )
+    async def refresh_token(
+        self, info: Info[Context, None], input: Annotated[RefreshTokenInput, INPUT]
+    ) -> LoginPayload:
+        return await mutate(
+            info,
+            input,
+            lambda services, viewer: session_actions.refresh(services, viewer, input.refresh_token),
+            LoginPayload.build,
+            allow_anonymous=True,
+        )
+
+    @strawberry.mutation(
+        description=described("logout", "End the current session (or all of them).")
+    )
+    async def logout(
+        self, info: Info[Context, None], input: Annotated[LogoutInput, INPUT]
+    ) -> LogoutPayload:
+        return await mutate(
+            info,
+            input,
+            lambda services, viewer: session_actions.logout(
+                services,
+                viewer,
                 refresh_token=input.refresh_token,
                 all_sessions=input.all_sessions,
-            )
-        )
-        return LogoutPayload(
-            sessions_ended=ended or 0, errors=errors, client_mutation_id=input.client_mutation_id
+            ),
+            lambda ended: LogoutPayload(sessions_ended=ended or 0),
         )

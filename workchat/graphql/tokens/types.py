@@ -9,7 +9,7 @@ from strawberry.types import Info
 from workchat.db.models import ApiToken
 from workchat.graphql.context import Context
 from workchat.graphql.ids import to_global_id
-from workchat.graphql.relay import Node
+from workchat.graphql.relay import NODE_ID, Node
 from workchat.graphql.users.types import UserNode
 
 TYPE_NAME = "ApiToken"
@@ -17,15 +17,19 @@ TYPE_NAME = "ApiToken"
 
 @strawberry.type(name="ApiToken", description="A long-lived credential for a bot or agent.")
 class ApiTokenNode(Node):
-    id: strawberry.ID
-    name: str
-    scopes: list[str]
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
+    id: strawberry.ID = strawberry.field(description=NODE_ID)
+    name: str = strawberry.field(description="A label for people.")
+    scopes: list[str] = strawberry.field(description="What it may do: read, write, admin.")
+    created_at: datetime = strawberry.field(description="When it was created.")
+    last_used_at: datetime | None = strawberry.field(
+        description="When it last authenticated a request; null if never."
+    )
+    revoked_at: datetime | None = strawberry.field(
+        description="When it was revoked (or its user deactivated); null while it works."
+    )
     user_db_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
+    @strawberry.field(description="The user the token acts as.")
     async def user(self, info: Info[Context, None]) -> UserNode:
         user = await info.context.loaders.user_by_id.load(self.user_db_id)
         assert user is not None  # foreign key

@@ -2,14 +2,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from workchat.actions import users as user_actions
-from workchat.errors import ErrorCode, RequestError, Unauthenticated
+from workchat.errors import RequestError, RequestErrorCode, Unauthenticated
 from workchat.graphql.context import Context
 from workchat.graphql.relay import (
+    AFTER,
+    FIRST,
     Connection,
     build_connection,
     decode_cursor,
@@ -38,9 +41,12 @@ class UserQueries:
     async def users(
         self,
         info: Info[Context, None],
-        first: int | None = None,
-        after: str | None = None,
-        query: str | None = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        query: Annotated[
+            str | None,
+            strawberry.argument(description="Only names or emails containing this (any case)."),
+        ] = None,
     ) -> Connection[UserNode]:
         viewer = info.context.require_viewer()
         limit = page_size(first)
@@ -53,7 +59,7 @@ class UserQueries:
             except (TypeError, ValueError):
                 moment = None
             if moment is None or moment.tzinfo is None:
-                raise RequestError("after is not a valid cursor", ErrorCode.INVALID_INPUT)
+                raise RequestError("after is not a valid cursor", RequestErrorCode.INVALID_INPUT)
         async with info.context.services.db.read_session() as session:
             rows, has_more = await user_actions.list_users(
                 session, viewer, limit=limit, after=after_key, query=query

@@ -11,29 +11,31 @@ from workchat.db.models import User
 from workchat.graphql.context import Context
 from workchat.graphql.ids import to_global_id
 from workchat.graphql.orgs.types import OrgNode
-from workchat.graphql.relay import Node
+from workchat.graphql.relay import NODE_ID, Node
 
 TYPE_NAME = "User"
 
 
-@strawberry.enum
+@strawberry.enum(description="What a user may do in their org.")
 class Role(Enum):
-    ADMIN = "admin"
-    MEMBER = "member"
+    ADMIN = strawberry.enum_value(
+        "admin", description="Manages users, API tokens, any channel; reads the audit log."
+    )
+    MEMBER = strawberry.enum_value("member", description="Chats; manages channels they created.")
 
 
 @strawberry.type(name="User", description="A person or bot in the viewer's org.")
 class UserNode(Node):
-    id: strawberry.ID
-    email: str
-    display_name: str
-    role: Role
-    is_active: bool
-    created_at: datetime
+    id: strawberry.ID = strawberry.field(description=NODE_ID)
+    email: str = strawberry.field(description="Their login, lower-cased; unique.")
+    display_name: str = strawberry.field(description="The name others see; @mentions use it.")
+    role: Role = strawberry.field(description="Admin or member.")
+    is_active: bool = strawberry.field(description="False once deactivated: they cannot log in.")
+    created_at: datetime = strawberry.field(description="When the user was added.")
     db_id: strawberry.Private[uuid.UUID]
     org_db_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field
+    @strawberry.field(description="The org the user belongs to.")
     async def org(self, info: Info[Context, None]) -> OrgNode:
         org = await info.context.loaders.org_by_id.load(self.org_db_id)
         assert org is not None  # a user's org always exists (foreign key)
