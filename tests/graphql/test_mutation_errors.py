@@ -11,10 +11,11 @@ from typing import Any
 
 from graphql import GraphQLEnumType, GraphQLObjectType
 
-from tests.actions.helpers import as_user, new_member
-from tests.conftest import GraphQLClient, Persona, Personas, snapshot
-from tests.graphql.channels.helpers import cid, general, login_all, make_channel, mid, post
-from tests.graphql.conftest import gid
+from tests.support.chat import general, make_channel, post
+from tests.support.db import snapshot
+from tests.support.graphql_client import GraphQLClient, gid
+from tests.support.operations import cid, login_all, mid
+from tests.support.personas import Persona, Personas, as_user, new_member
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
 from workchat.actions import users as users_actions

@@ -77,7 +77,7 @@ async def test_revoked_api_token_closes_its_socket(
 async def test_expiry_closes_the_socket(
     services: Services, personas: Personas, live_server: str, gql: GraphQLClient
 ) -> None:
-    services.settings = replace(services.settings, access_token_ttl_seconds=1)
+    services.settings = replace(services.settings, access_token_ttl_seconds=3)
     issued = await login(services, anonymous(), personas.bob.email, PASSWORD)
     async with socket(live_server) as ws:
         await connected(ws, issued.access_token)
