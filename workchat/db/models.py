@@ -167,6 +167,17 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class EventWatermark(Base):
+    """Per org, the highest event ``seq`` that retention pruned: a cursor before it has lost
+    events, and an org whose events were all pruned still knows its last ``seq``."""
+
+    __tablename__ = "event_watermarks"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"), primary_key=True)
+    pruned_seq: Mapped[int] = mapped_column(BigInteger)
+    pruned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class AuditEntry(Base):
     """Append-only; each org's entries form a SHA-256 hash chain ordered by ``seq``."""
 
