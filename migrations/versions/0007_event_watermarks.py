@@ -1,8 +1,9 @@
-"""events: per-org watermark of the highest pruned event seq
+"""events: per-org watermark of the highest pruned event seq; SQLite never reuses a seq
 
 Retention deletes old events; the watermark lets a resuming subscriber tell that events after
 its cursor were pruned (it gets ResyncRequired), and gives an org whose events were all
-pruned its last seq for the per-org chain (prev_seq).
+pruned its last seq for the per-org chain (prev_seq). On SQLite the events table is rebuilt
+with AUTOINCREMENT: without it a deleted newest row's seq would be handed out again.
 
 Revision ID: 0007
 Revises: 0006
@@ -33,7 +34,18 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("org_id", name=op.f("pk_event_watermarks")),
     )
+    _sqlite_autoincrement(True)
+
+
+def _sqlite_autoincrement(on: bool) -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        return  # PostgreSQL's sequence never goes back
+    with op.batch_alter_table(
+        "events", recreate="always", table_kwargs={"sqlite_autoincrement": on}
+    ):
+        pass
 
 
 def downgrade() -> None:
+    _sqlite_autoincrement(False)
     op.drop_table("event_watermarks")

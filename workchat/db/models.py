@@ -156,6 +156,9 @@ class Event(Base):
         Index("ix_events_org_id_seq", "org_id", "seq"),
         Index("ix_events_channel_id_seq", "channel_id", "seq"),
         Index("ix_events_user_id_seq", "user_id", "seq"),
+        # Without AUTOINCREMENT SQLite hands out max(rowid) + 1: once retention deleted the
+        # newest rows, seqs (everyone's cursors) would be reused.
+        {"sqlite_autoincrement": True},
     )
 
     seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)

@@ -119,14 +119,14 @@ class RedisBus(RedisBackend):
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            log.warning("redis event bus connection lost: %s", exc)
+            self._failure = exc
             self._queue.put_nowait(_LOST)
 
     async def next_published(self) -> BusEvent:
         event = await self._queue.get()
         if event is _LOST:
             self._queue.put_nowait(_LOST)
-            raise BusDisconnected("redis pubsub connection lost")
+            raise BusDisconnected(f"redis pubsub connection lost: {self._failure}")
         return event
 
 
@@ -283,8 +283,8 @@ class EventBus:
                     subscription._deliver(message)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.warning("event bus connection lost; subscribers will reconnect", exc_info=True)
+        except Exception as exc:
+            log.warning("event bus connection lost (%s); subscribers will reconnect", exc)
             self._drop(backend)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(backend.disconnect(), DISCONNECT_TIMEOUT_SECONDS)

@@ -28,7 +28,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from workchat.events.bus import BusMessage, EventBus
+from workchat.events.bus import BusDisconnected, BusMessage, EventBus
 from workchat.events.log import CommittedEvent
 from workchat.events.reads import PAGE_SIZE, LogReader
 
@@ -140,10 +140,12 @@ class EventHub:
                         await self._receive(org_id, feed, await subscription.get())
             except asyncio.CancelledError:
                 raise
+            except BusDisconnected as exc:
+                log.warning("event feed for org %s: %s; resubscribing", org_id, exc)
             except Exception:
                 log.exception("event feed for org %s failed; resubscribing", org_id)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
     async def _receive(self, org_id: uuid.UUID, feed: _OrgFeed, message: BusMessage) -> None:
         if message.seq <= feed.last_seq:
