@@ -6,17 +6,41 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import update
 
 from workchat.actions.unit import unit_of_work
 from workchat.auth.viewer import system
 from workchat.db.models import Event
+from workchat.events.catalogue import Audience, DomainEvent
 from workchat.events.hub import Listener
 from workchat.events.log import CommittedEvent
 from workchat.services import Services
+
+
+@dataclass(frozen=True, slots=True)
+class Probe(DomainEvent):
+    """A test-only org-wide event: the transport and the log do not care about the type."""
+
+    type = "test.probe"
+    audience = Audience.ORG
+
+    n: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelProbe(DomainEvent):
+    """A test-only event of one channel (its log row carries the channel_id)."""
+
+    type = "test.channel_probe"
+    audience = Audience.CHANNEL
+
+    channel_id: uuid.UUID
+    n: int
+    text: str
 
 
 async def write_events(
@@ -24,14 +48,16 @@ async def write_events(
     org_id: uuid.UUID,
     count: int,
     *,
-    type_: str = "probe",
     channel_id: uuid.UUID | None = None,
-    payload: dict[str, Any] | None = None,
+    text: str = "",
 ) -> list[CommittedEvent]:
-    """One action emitting ``count`` events; they are published after commit as usual."""
+    """One action emitting ``count`` probes; they are published after commit as usual."""
     async with unit_of_work(services, system(operation="test")) as unit:
         for n in range(count):
-            unit.emit(org_id, type_, {"n": n, **(payload or {})}, channel_id=channel_id)
+            if channel_id is None:
+                unit.emit(Probe(org_id=org_id, n=n, text=text))
+            else:
+                unit.emit(ChannelProbe(org_id=org_id, channel_id=channel_id, n=n, text=text))
     return unit.committed_events
 
 

@@ -8,9 +8,8 @@ from collections.abc import AsyncIterator
 from contextlib import aclosing
 from datetime import timedelta
 
-from tests.actions.helpers import as_user
-from tests.conftest import Personas
 from tests.events.helpers import age_events, write_events
+from tests.support.personas import Personas, as_user
 from workchat.actions.channels import create_channel
 from workchat.db.base import utcnow
 from workchat.events.feed import CURSOR_EXPIRED, ResyncRequired, follow
@@ -50,13 +49,13 @@ async def test_without_a_cursor_the_stream_starts_now(
         first = asyncio.ensure_future(anext(stream))
         # The stream is live once one of these markers reaches it; nothing older may.
         for _ in range(100):
-            await write_events(services, org, 1, type_="marker")
+            await write_events(services, org, 1, text="marker")
             done, _pending = await asyncio.wait({first}, timeout=0.1)
             if done:
                 break
         received = first.result()
     assert isinstance(received, CommittedEvent)
-    assert (received.type, received.seq > old[-1].seq) == ("marker", True)
+    assert (received.payload["text"], received.seq > old[-1].seq) == ("marker", True)
 
 
 async def test_filters_apply_to_replay_and_live(services: Services, personas: Personas) -> None:

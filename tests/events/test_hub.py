@@ -13,9 +13,10 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import POSTGRES_URL, REDIS_URL, Personas
 from tests.events.helpers import age_events, drop_on_bus, receive, write_events
 from tests.events.test_bus import _kill_connection
+from tests.support.personas import Personas
+from tests.support.settings import POSTGRES_URL, REDIS_URL
 from workchat.db.base import utcnow
 from workchat.events.bus import BusSubscription, EventBus, EventRef
 from workchat.events.hub import SUBSCRIBER_TOO_SLOW, EventHub, SubscriberTooSlow
@@ -167,8 +168,8 @@ async def test_listeners_are_told_when_the_log_was_pruned_past_the_hub(
 ) -> None:
     org = personas.alice.org_id
     async with services.hub.listen(org) as listener:
-        drop_on_bus(services, lambda event: event.type == "lost")
-        lost = await write_events(services, org, 1, type_="lost")
+        drop_on_bus(services, lambda event: event.payload["text"] == "lost")
+        lost = await write_events(services, org, 1, text="lost")
         await age_events(services, range(lost[0].seq + 1), utcnow() - timedelta(days=30))
         await prune_events(services.db, older_than=utcnow() - timedelta(days=7))
         await write_events(services, org, 1)
@@ -205,11 +206,11 @@ async def test_a_large_event_over_postgres_notify_arrives_complete(
     org = personas.alice.org_id
     wire: list[object] = []
     async with services.bus.subscribe_org(org) as raw, services.hub.listen(org) as listener:
-        big = await write_events(services, org, 1, payload={"body": "ß" * 12_000})
+        big = await write_events(services, org, 1, text="ß" * 12_000)
         small = await write_events(services, org, 1)
         got = await receive(listener, 2)
         wire = [await asyncio.wait_for(raw.get(), 5) for _ in range(2)]
-    assert got[0].payload == {"n": 0, "body": "ß" * 12_000}
+    assert got[0].payload == {"n": 0, "text": "ß" * 12_000}
     assert [e.seq for e in got] == [big[0].seq, small[0].seq]
     assert isinstance(wire[0], EventRef)  # it crossed NOTIFY as a reference
     assert wire[1] == small[0]

@@ -6,9 +6,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from tests.actions.helpers import as_user
-from tests.conftest import Personas
 from tests.events.helpers import write_events
+from tests.support.personas import Personas, as_user
 from workchat.actions.channels import create_channel
 from workchat.events.log import CommittedEvent
 from workchat.events.reads import EventFilter, EventLog, head_seq, read_after
@@ -48,22 +47,25 @@ async def test_read_after_filters_by_channel_user_type_and_upper_bound(
     acme = personas.alice.org_id
     channel = await create_channel(services, as_user(personas.alice), name="reads")
     start = await EventLog(services.db).head_seq(acme)
-    in_channel = await write_events(services, acme, 2, channel_id=channel.id, type_="a")
-    await write_events(services, acme, 2, type_="b")
-    last = await write_events(services, acme, 1, channel_id=channel.id, type_="b")
+    in_channel = await write_events(services, acme, 2, channel_id=channel.id)
+    org_wide = await write_events(services, acme, 2)
+    last = await write_events(services, acme, 1, channel_id=channel.id)
     log = EventLog(services.db)
 
     by_channel = await log.read_after(acme, start, where=EventFilter(channel_id=channel.id))
     assert [e.seq for e in by_channel] == [e.seq for e in in_channel + last]
-    by_type = await log.read_after(acme, start, where=EventFilter(types=frozenset({"a"})))
-    assert [e.seq for e in by_type] == [e.seq for e in in_channel]
-    both = EventFilter(channel_id=channel.id, types=frozenset({"b"}))
-    assert [e.seq for e in await log.read_after(acme, start, where=both)] == [last[0].seq]
+    by_type = await log.read_after(acme, start, where=EventFilter(types=frozenset({"test.probe"})))
+    assert [e.seq for e in by_type] == [e.seq for e in org_wide]
+    both = EventFilter(channel_id=channel.id, types=frozenset({"test.channel_probe"}))
+    assert [e.seq for e in await log.read_after(acme, start, where=both)] == [
+        e.seq for e in in_channel + last
+    ]
     bounded = await log.read_after(acme, start, up_to=in_channel[-1].seq)
     assert [e.seq for e in bounded] == [e.seq for e in in_channel]
     nobody = EventFilter(user_id=uuid.uuid4())
     assert await log.read_after(acme, start, where=nobody) == []
-    assert all(both.matches(e) == (e.seq == last[0].seq) for e in by_channel)
+    assert not nobody.matches(by_channel[0])
+    assert [both.matches(e) for e in in_channel + org_wide] == [True, True, False, False]
 
 
 async def test_each_event_links_to_its_orgs_previous_event(

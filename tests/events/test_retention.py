@@ -11,8 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import Personas, count_rows
 from tests.events.helpers import age_events, write_events
+from tests.support.db import count_rows
+from tests.support.personas import Personas
 from workchat.app import create_app
 from workchat.db.base import utcnow
 from workchat.db.models import Event, EventWatermark
