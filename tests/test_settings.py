@@ -80,3 +80,22 @@ def test_allowed_origins_are_split(tmp_path: Path) -> None:
         {"WORKCHAT_DATA_DIR": str(tmp_path), "WORKCHAT_ALLOWED_ORIGINS": "http://a, http://b,"}
     )
     assert settings.allowed_origins == ("http://a", "http://b")
+
+
+def test_event_retention_settings(tmp_path: Path) -> None:
+    defaults = Settings.from_mapping({"WORKCHAT_DATA_DIR": str(tmp_path)})
+    assert (defaults.event_retention_days, defaults.event_prune_interval_seconds) == (7, 3600)
+    custom = Settings.from_mapping(
+        {
+            "WORKCHAT_DATA_DIR": str(tmp_path),
+            "WORKCHAT_EVENT_RETENTION_DAYS": "30",
+            "WORKCHAT_EVENT_PRUNE_INTERVAL_SECONDS": "0",
+        }
+    )
+    assert (custom.event_retention_days, custom.event_prune_interval_seconds) == (30, 0)
+    with pytest.raises(SettingsError, match="EVENT_RETENTION_DAYS must be at least 1"):
+        Settings.from_mapping({"WORKCHAT_EVENT_RETENTION_DAYS": "0"})
+    with pytest.raises(SettingsError, match="EVENT_PRUNE_INTERVAL_SECONDS must not be negative"):
+        Settings.from_mapping({"WORKCHAT_EVENT_PRUNE_INTERVAL_SECONDS": "-1"})
+    with pytest.raises(SettingsError, match="must be an integer"):
+        Settings.from_mapping({"WORKCHAT_EVENT_RETENTION_DAYS": "a week"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from workchat.events.retention import run_pruner
 from workchat.graphql.schema import create_schema
 from workchat.graphql.view import WorkchatGraphQL
 from workchat.services import Services
@@ -36,12 +39,19 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await services.start()
+        pruner = None
+        if settings.event_prune_interval_seconds > 0:
+            pruner = asyncio.create_task(run_pruner(services.db, settings))
         # What start-up built (schema, metadata, compiled statements) lives as long as the
         # process: out of the collector's way, full collections no longer stall requests.
         gc.freeze()
         try:
             yield
         finally:
+            if pruner is not None:
+                pruner.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pruner
             await services.close()
 
     app = Starlette(

@@ -1,5 +1,5 @@
 """The ``workchat`` command: serve, migrate, create-org, create-user, export-schema, audit,
-seed."""
+events, seed."""
 
 from __future__ import annotations
 
@@ -255,6 +255,27 @@ def audit_record(entry: Any) -> dict[str, Any]:
     }
 
 
+def cmd_events_prune(settings: Settings, args: argparse.Namespace) -> int:
+    """Delete events older than the retention (or ``--older-than-days``), in small batches."""
+    from datetime import timedelta
+
+    from workchat.db.base import utcnow
+    from workchat.events.retention import prune_events
+
+    days: int | None = args.older_than_days
+    if days is not None and days < 1:
+        print("error: --older-than-days must be at least 1", file=sys.stderr)
+        return 2
+    cutoff = utcnow() - timedelta(days=days or settings.event_retention_days)
+
+    async def work(services: Services) -> int:
+        result = await prune_events(services.db, older_than=cutoff)
+        print(f"pruned {result.deleted} events older than {cutoff.isoformat(timespec='seconds')}")
+        return 0
+
+    return _run(settings, work)
+
+
 def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     """Bulk-load a benchmark corpus (dev databases only)."""
     from workchat.devdata.seed import ProgressBar, seed_corpus
@@ -347,6 +368,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--org", help="only this org (by name)")
     export.add_argument("--output", "-o", default="-", help="file to write (default stdout)")
     export.set_defaults(handler=cmd_audit_export)
+
+    events = sub.add_parser("events", help="event log tools")
+    events_sub = events.add_subparsers(dest="events_command", required=True)
+    prune = events_sub.add_parser("prune", help="delete events older than the retention")
+    prune.add_argument(
+        "--older-than-days",
+        type=int,
+        help="instead of WORKCHAT_EVENT_RETENTION_DAYS (default 7)",
+    )
+    prune.set_defaults(handler=cmd_events_prune)
     return parser
 
 

@@ -8,6 +8,7 @@ from workchat.auth.passwords import Passwords
 from workchat.db.engine import Database
 from workchat.events.bus import EventBus
 from workchat.events.hub import EventHub
+from workchat.events.reads import EventLog
 from workchat.settings import Settings
 
 
@@ -22,11 +23,12 @@ class Services:
     @classmethod
     def create(cls, settings: Settings) -> Services:
         bus = EventBus(settings.broadcast_url)
+        db = Database(settings)
         return cls(
             settings=settings,
-            db=Database(settings),
+            db=db,
             bus=bus,
-            hub=EventHub(bus),
+            hub=EventHub(bus, EventLog(db)),
             passwords=Passwords(settings),
         )
 

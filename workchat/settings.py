@@ -46,6 +46,11 @@ class Settings:
     max_query_aliases: int = 30
     max_query_tokens: int = 5000
     create_demo_org: bool = True
+    # Events older than this are pruned from the log; a subscriber resuming from an older
+    # cursor gets ResyncRequired.
+    event_retention_days: int = 7
+    # How often the server prunes the event log (0: never; `workchat events prune` still does).
+    event_prune_interval_seconds: int = 3600
 
     @property
     def is_prod(self) -> bool:
@@ -104,6 +109,8 @@ class Settings:
             "max_query_depth",
             "max_query_aliases",
             "max_query_tokens",
+            "event_retention_days",
+            "event_prune_interval_seconds",
         ):
             raw = get(name.upper())
             if raw is not None:
@@ -111,6 +118,14 @@ class Settings:
                     kwargs[name] = int(raw)
                 except ValueError:
                     raise SettingsError(f"{PREFIX}{name.upper()} must be an integer") from None
+        retention, interval = (
+            kwargs.get("event_retention_days"),
+            kwargs.get("event_prune_interval_seconds"),
+        )
+        if isinstance(retention, int) and retention < 1:
+            raise SettingsError(f"{PREFIX}EVENT_RETENTION_DAYS must be at least 1")
+        if isinstance(interval, int) and interval < 0:
+            raise SettingsError(f"{PREFIX}EVENT_PRUNE_INTERVAL_SECONDS must not be negative")
         settings = cls(**kwargs)  # type: ignore[arg-type]
         return settings.with_secret()
 

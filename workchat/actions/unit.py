@@ -14,7 +14,7 @@ from workchat.audit import AuditRecord, append_entries, lock_org_chain, make_dif
 from workchat.auth.viewer import SCOPE_WRITE, Viewer
 from workchat.errors import Forbidden
 from workchat.events.catalogue import DomainEvent
-from workchat.events.log import CommittedEvent, event_row
+from workchat.events.log import CommittedEvent, append_events, event_row
 from workchat.services import Services
 
 log = logging.getLogger(__name__)
@@ -62,10 +62,9 @@ class Unit:
             await lock_org_chain(self.session, org_id)
         await self.session.flush()
         await append_entries(self.session, self.viewer, self._audit)
-        rows = [event_row(event) for event in self._events]
-        self.session.add_all(rows)
-        await self.session.flush()
-        self.committed_events = [CommittedEvent.from_row(row) for row in rows]
+        if self._events:
+            rows = [event_row(event) for event in self._events]
+            self.committed_events = await append_events(self.session, rows)
 
 
 @asynccontextmanager

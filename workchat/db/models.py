@@ -156,6 +156,9 @@ class Event(Base):
         Index("ix_events_org_id_seq", "org_id", "seq"),
         Index("ix_events_channel_id_seq", "channel_id", "seq"),
         Index("ix_events_user_id_seq", "user_id", "seq"),
+        # Without AUTOINCREMENT SQLite hands out max(rowid) + 1: once retention deleted the
+        # newest rows, seqs (everyone's cursors) would be reused.
+        {"sqlite_autoincrement": True},
     )
 
     seq: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -165,6 +168,17 @@ class Event(Base):
     type: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EventWatermark(Base):
+    """Per org, the highest event ``seq`` that retention pruned: a cursor before it has lost
+    events, and an org whose events were all pruned still knows its last ``seq``."""
+
+    __tablename__ = "event_watermarks"
+
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"), primary_key=True)
+    pruned_seq: Mapped[int] = mapped_column(BigInteger)
+    pruned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEntry(Base):

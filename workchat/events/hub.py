@@ -1,9 +1,22 @@
-"""The per-process hub: one bus subscription per org, fanned out to local listeners.
+"""The per-process hub: one bus subscription per org, a gapless stream for local listeners.
 
-Each listener has a bounded queue; one that falls behind is marked overflowed (its owner
-closes it with an explicit code) instead of letting memory grow. If the bus subscription
-fails, the hub resubscribes with backoff; listeners that need every event catch up from the
-durable log by cursor.
+The hub keeps, per org, the seq of the last event it delivered. An event from the bus is
+delivered when it links to that seq (its ``prev_seq``); a duplicate (seq at or below it) is
+dropped; anything else — a gap because the bus dropped a message, a large event that came as
+an ``EventRef``, or a bus subscription that broke and was re-established (with backoff) — makes
+the hub read the missing events from the log and deliver them in order. This happens once
+per org per process, not once per listener. ::
+
+    async with hub.listen(org_id) as listener:
+        # every event of the org with seq > listener.start_seq arrives, in order, once
+        event = await listener.next()   # raises SubscriberTooSlow: close with its close_code
+
+Each listener has a bounded queue. One that falls behind is marked ``overflowed`` instead of
+growing memory; its owner closes it with ``SUBSCRIBER_TOO_SLOW`` (4429, the "4408-style"
+close of the real-time spec) and the client resumes by cursor. ``overflowed`` is also set if
+the log was pruned past the hub's position, so the listener cannot have every event.
+
+Most callers want ``workchat.events.feed.follow`` (replay from a cursor, then live).
 """
 
 from __future__ import annotations
@@ -15,81 +28,161 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from workchat.events.bus import EventBus
+from workchat.events.bus import BusDisconnected, BusMessage, EventBus
 from workchat.events.log import CommittedEvent
+from workchat.events.reads import PAGE_SIZE, LogReader
 
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 1000
+INITIAL_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 30.0
+# WebSocket close code for a subscriber that missed events (too slow, or pruned past).
+SUBSCRIBER_TOO_SLOW = 4429
+
+
+class SubscriberTooSlow(Exception):
+    """The listener missed events; close its socket with ``close_code`` (the client resumes
+    from its last cursor)."""
+
+    close_code = SUBSCRIBER_TOO_SLOW
 
 
 class Listener:
     def __init__(self, size: int) -> None:
         self.queue: asyncio.Queue[CommittedEvent] = asyncio.Queue(maxsize=size)
         self.overflowed = asyncio.Event()
+        # Every event with a greater seq is (or will be) in the queue; set before listen()
+        # hands the listener out.
+        self.start_seq: int | None = None
+        self._wakeup = asyncio.Event()
 
     def offer(self, event: CommittedEvent) -> None:
+        if self.overflowed.is_set():
+            return
         try:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
             self.overflowed.set()
+        self._wakeup.set()
+
+    def miss(self) -> None:
+        """Mark that this listener cannot have every event any more."""
+        self.overflowed.set()
+        self._wakeup.set()
+
+    async def next(self) -> CommittedEvent:
+        while True:
+            if self.overflowed.is_set():
+                raise SubscriberTooSlow("too slow to keep up")
+            if not self.queue.empty():
+                return self.queue.get_nowait()
+            self._wakeup.clear()
+            await self._wakeup.wait()
+
+
+class _OrgFeed:
+    def __init__(self) -> None:
+        self.listeners: set[Listener] = set()
+        self.ready = asyncio.Event()  # first subscription live and last_seq known
+        self.last_seq = 0
+        self.task: asyncio.Task[None] | None = None
 
 
 class EventHub:
-    def __init__(self, bus: EventBus, *, queue_size: int = QUEUE_SIZE) -> None:
+    def __init__(self, bus: EventBus, log: LogReader, *, queue_size: int = QUEUE_SIZE) -> None:
         self._bus = bus
+        self.log = log
         self._queue_size = queue_size
-        self._listeners: dict[uuid.UUID, set[Listener]] = {}
-        self._pumps: dict[uuid.UUID, asyncio.Task[None]] = {}
-        self._ready: dict[uuid.UUID, asyncio.Event] = {}
+        self._feeds: dict[uuid.UUID, _OrgFeed] = {}
 
     @asynccontextmanager
     async def listen(self, org_id: uuid.UUID) -> AsyncIterator[Listener]:
-        """Receive the org's events while inside; the bus subscription is live on entry."""
+        """Receive the org's events while inside; the bus subscription is live on entry and
+        ``listener.start_seq`` says from where the listener's stream is complete."""
+        feed = self._feeds.get(org_id)
+        if feed is None:
+            feed = self._feeds[org_id] = _OrgFeed()
+            feed.task = asyncio.create_task(self._pump(org_id, feed))
         listener = Listener(self._queue_size)
-        self._listeners.setdefault(org_id, set()).add(listener)
-        if org_id not in self._pumps:
-            self._ready[org_id] = asyncio.Event()
-            self._pumps[org_id] = asyncio.create_task(self._pump(org_id))
-        await self._ready[org_id].wait()
+        if feed.ready.is_set():
+            listener.start_seq = feed.last_seq  # no await since: nothing delivered between
+        feed.listeners.add(listener)
         try:
+            await feed.ready.wait()
             yield listener
         finally:
-            listeners = self._listeners.get(org_id, set())
-            listeners.discard(listener)
-            if not listeners:
+            feed.listeners.discard(listener)
+            if not feed.listeners and self._feeds.get(org_id) is feed:
                 self._stop(org_id)
 
     def _stop(self, org_id: uuid.UUID) -> None:
-        self._listeners.pop(org_id, None)
-        self._ready.pop(org_id, None)
-        pump = self._pumps.pop(org_id, None)
-        if pump is not None:
-            pump.cancel()
+        feed = self._feeds.pop(org_id, None)
+        if feed is not None and feed.task is not None:
+            feed.task.cancel()
 
-    async def _pump(self, org_id: uuid.UUID) -> None:
-        backoff = 0.5
+    async def _pump(self, org_id: uuid.UUID, feed: _OrgFeed) -> None:
+        backoff = INITIAL_BACKOFF_SECONDS
         while True:
             try:
-                async with self._bus.subscribe_org(org_id) as queue:
-                    self._ready[org_id].set()
-                    backoff = 0.5
+                async with self._bus.subscribe_org(org_id) as subscription:
+                    if feed.ready.is_set():
+                        # Resubscribed: whatever was published meanwhile is in the log.
+                        await self._backfill(org_id, feed)
+                    else:
+                        feed.last_seq = await self.log.head_seq(org_id)
+                        for listener in feed.listeners:
+                            if listener.start_seq is None:
+                                listener.start_seq = feed.last_seq
+                        feed.ready.set()
+                    backoff = INITIAL_BACKOFF_SECONDS
                     while True:
-                        event = await queue.get()
-                        for listener in tuple(self._listeners.get(org_id, ())):
-                            listener.offer(event)
+                        await self._receive(org_id, feed, await subscription.get())
             except asyncio.CancelledError:
                 raise
+            except BusDisconnected as exc:
+                log.warning("event feed for org %s: %s; resubscribing", org_id, exc)
             except Exception:
-                log.exception("event bus subscription for org %s failed; retrying", org_id)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                log.exception("event feed for org %s failed; resubscribing", org_id)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+
+    async def _receive(self, org_id: uuid.UUID, feed: _OrgFeed, message: BusMessage) -> None:
+        if message.seq <= feed.last_seq:
+            return  # already delivered (from the log, or twice on the bus)
+        if isinstance(message, CommittedEvent) and message.prev_seq == feed.last_seq:
+            self._deliver(feed, message)
+            return
+        # A gap (a message was dropped) or a reference to a large event: the log has both.
+        await self._backfill(org_id, feed)
+        if message.seq > feed.last_seq:
+            log.warning("event %s of org %s is not in the log yet", message.seq, org_id)
+            if isinstance(message, CommittedEvent):
+                self._deliver(feed, message)
+
+    async def _backfill(self, org_id: uuid.UUID, feed: _OrgFeed) -> None:
+        if await self.log.cursor_expired(org_id, feed.last_seq):
+            log.warning("events of org %s were pruned before delivery", org_id)
+            for listener in tuple(feed.listeners):
+                listener.miss()
+        while True:
+            page = await self.log.read_after(org_id, feed.last_seq, limit=PAGE_SIZE)
+            for event in page:
+                self._deliver(feed, event)
+            if len(page) < PAGE_SIZE:
+                return
+
+    def _deliver(self, feed: _OrgFeed, event: CommittedEvent) -> None:
+        feed.last_seq = event.seq
+        for listener in tuple(feed.listeners):
+            if listener.start_seq is not None and event.seq > listener.start_seq:
+                listener.offer(event)
 
     async def close(self) -> None:
-        pumps = list(self._pumps.values())
-        for org_id in list(self._pumps):
+        feeds = list(self._feeds.values())
+        for org_id in list(self._feeds):
             self._stop(org_id)
-        for pump in pumps:
-            with contextlib.suppress(asyncio.CancelledError):
-                await pump
+        for feed in feeds:
+            if feed.task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await feed.task

@@ -1,14 +1,22 @@
-"""The durable event log. An event row is written in the action's transaction."""
+"""The durable event log. An event row is written in the action's transaction.
+
+``append_events`` inserts an action's event rows under the per-org lock and chains each one
+to the org's previous event (``prev_seq``): ``seq`` is global, so only this link lets a
+receiver of one org's stream see that it missed an event. Reading the log is in ``reads``.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from workchat.db.models import Event
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from workchat.db.models import Event, EventWatermark
 from workchat.events.catalogue import DomainEvent, EventDecodeError, decode
 
 
@@ -23,6 +31,10 @@ class CommittedEvent:
     channel_id: uuid.UUID | None
     user_id: uuid.UUID | None
     created_at: datetime
+    # The seq of the org's event before this one (0: the org's first). Set on events as
+    # published after commit; None on events read back from the log, which come in order.
+    # How an event travelled does not make it another event: not compared.
+    prev_seq: int | None = field(default=None, compare=False)
 
     @property
     def event(self) -> DomainEvent:
@@ -31,7 +43,7 @@ class CommittedEvent:
         return decode_event(self)
 
     @classmethod
-    def from_row(cls, row: Event) -> CommittedEvent:
+    def from_row(cls, row: Event, prev_seq: int | None = None) -> CommittedEvent:
         return cls(
             seq=row.seq,
             org_id=row.org_id,
@@ -40,6 +52,7 @@ class CommittedEvent:
             channel_id=row.channel_id,
             user_id=row.user_id,
             created_at=row.created_at,
+            prev_seq=prev_seq,
         )
 
     def to_json(self) -> str:
@@ -53,6 +66,7 @@ class CommittedEvent:
                 "channel_id": str(self.channel_id) if self.channel_id else None,
                 "user_id": str(self.user_id) if self.user_id else None,
                 "created_at": self.created_at.isoformat(),
+                "prev_seq": self.prev_seq,
             },
             separators=(",", ":"),
         )
@@ -68,6 +82,7 @@ class CommittedEvent:
             channel_id=uuid.UUID(data["channel_id"]) if data["channel_id"] else None,
             user_id=uuid.UUID(data["user_id"]) if data["user_id"] else None,
             created_at=datetime.fromisoformat(data["created_at"]),
+            prev_seq=data.get("prev_seq"),
         )
 
 
@@ -94,3 +109,31 @@ def event_row(event: DomainEvent) -> Event:
         channel_id=delivery.channel_id,
         user_id=delivery.user_id,
     )
+
+
+async def last_event_seq(session: AsyncSession, org_id: uuid.UUID) -> int:
+    """The seq of the org's latest event (0 if none): the newest row, or, when retention
+    pruned them all, the watermark. One statement, so one snapshot: a concurrent prune is
+    seen either wholly (rows gone, watermark set) or not at all."""
+    newest = select(func.max(Event.seq)).where(Event.org_id == org_id).scalar_subquery()
+    pruned = (
+        select(EventWatermark.pruned_seq).where(EventWatermark.org_id == org_id).scalar_subquery()
+    )
+    return int(await session.scalar(select(func.coalesce(newest, pruned, 0))) or 0)
+
+
+async def append_events(session: AsyncSession, rows: list[Event]) -> list[CommittedEvent]:
+    """Insert ``rows`` (see ``event_row``) and return them committed-to-be, each chained to
+    its org's previous event. The caller holds the per-org lock
+    (``workchat.audit.lock_org_chain``) of every org in ``rows`` until commit, so no other
+    event of the org can slip in between."""
+    heads: dict[uuid.UUID, int] = {}
+    for org_id in dict.fromkeys(row.org_id for row in rows):
+        heads[org_id] = await last_event_seq(session, org_id)
+    session.add_all(rows)
+    await session.flush()
+    committed: list[CommittedEvent] = []
+    for row in sorted(rows, key=lambda row: row.seq):  # delivery order is seq order
+        committed.append(CommittedEvent.from_row(row, prev_seq=heads[row.org_id]))
+        heads[row.org_id] = row.seq
+    return committed

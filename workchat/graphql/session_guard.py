@@ -19,13 +19,13 @@ from workchat.events.catalogue import (
     UserDeactivated,
     UserUpdated,
 )
+from workchat.events.hub import SUBSCRIBER_TOO_SLOW
 from workchat.events.log import CommittedEvent
 from workchat.services import Services
 
 log = logging.getLogger(__name__)
 
 SESSION_ENDED = 4401  # graphql-transport-ws reserves 4401 for "Unauthorized"
-SUBSCRIBER_TOO_SLOW = 4429
 
 
 def ends_session(committed: CommittedEvent, viewer: Viewer) -> bool:
