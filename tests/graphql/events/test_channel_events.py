@@ -15,7 +15,7 @@ from tests.support.websocket import connected, socket
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
 from workchat.actions import reactions as rx
-from workchat.events.prune import prune_events
+from workchat.events.retention import prune_events
 from workchat.services import Services
 
 SET_TYPING = (
