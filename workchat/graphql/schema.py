@@ -27,6 +27,7 @@ from workchat.graphql.channels.mutations import ChannelMutations
 from workchat.graphql.channels.queries import ChannelQueries
 from workchat.graphql.context import Context
 from workchat.graphql.errors import ErrorCodes
+from workchat.graphql.events.mutations import TypingMutations
 from workchat.graphql.events.subscriptions import EventQueries, EventSubscriptions
 from workchat.graphql.messages.mutations import MessageMutations
 from workchat.graphql.messages.queries import MessageQueries
@@ -74,6 +75,7 @@ Mutation = _merged(
         TokenMutations,
         ChannelMutations,
         MessageMutations,
+        TypingMutations,
     ),
 )
 

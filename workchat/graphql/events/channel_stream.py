@@ -8,10 +8,12 @@ their own ``MemberLeft`` and then the stream ends.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from workchat.events import catalogue as ev
 from workchat.events.cursor import encode_cursor
 from workchat.events.log import CommittedEvent
+from workchat.events.signals import TYPING_STARTED, Signal
 from workchat.graphql.events import types as gql
 
 # Events that can take the channel away from a viewer who could read it before.
@@ -64,3 +66,18 @@ def is_about(committed: CommittedEvent, user_id: uuid.UUID | None) -> bool:
     """Whether the event is the viewer's own leaving (delivered even though it ends access)."""
     event = committed.event
     return isinstance(event, ev.MemberLeft) and event.user_id == user_id
+
+
+def typing_started(signal: Signal, viewer_id: uuid.UUID | None) -> gql.TypingStarted | None:
+    """Someone else's typing signal as TypingStarted (one's own typing is not echoed)."""
+    if signal.type != TYPING_STARTED:
+        return None
+    user_id = uuid.UUID(signal.payload["user_id"])
+    if user_id == viewer_id:
+        return None
+    thread = signal.payload.get("thread_id")
+    return gql.TypingStarted(
+        user_db_id=user_id,
+        thread_db_id=uuid.UUID(thread) if thread else None,
+        expires_at=datetime.fromisoformat(signal.payload["expires_at"]),
+    )

@@ -30,12 +30,18 @@ from workchat.events.feed import follow
 from workchat.events.hub import SubscriberTooSlow
 from workchat.events.log import CommittedEvent
 from workchat.events.reads import EVERYTHING, EventFilter, head_seq
+from workchat.events.signals import Signal
 from workchat.graphql.channels.loaders import load_visible_channel
 from workchat.graphql.channels.types import TYPE_NAME as CHANNEL
 from workchat.graphql.context import Context
 from workchat.graphql.events import types as gql
-from workchat.graphql.events.channel_stream import ACCESS_CHANGING, channel_event, is_about
-from workchat.graphql.events.viewer_stream import ViewerStream
+from workchat.graphql.events.channel_stream import (
+    ACCESS_CHANGING,
+    channel_event,
+    is_about,
+    typing_started,
+)
+from workchat.graphql.events.viewer_stream import ViewerStream, presence_changed
 from workchat.graphql.ids import decode_id
 
 AFTER = "Resume right after this event `cursor` (or an `eventCursor`)."
@@ -44,7 +50,7 @@ INVALID_CURSOR = "the cursor is not valid here; reload and subscribe without `af
 
 async def _events(
     context: Context, viewer: Viewer, after: str | None, where: EventFilter
-) -> AsyncGenerator[CommittedEvent | gql.ResyncRequired, None]:
+) -> AsyncGenerator[CommittedEvent | Signal | gql.ResyncRequired, None]:
     """The org's events for one subscription; ResyncRequired (at most once) ends it."""
     assert viewer.org_id is not None
     after_seq: int | None = None
@@ -112,6 +118,11 @@ class EventSubscriptions:
             if isinstance(item, gql.ResyncRequired):
                 yield item
                 return
+            if isinstance(item, Signal):
+                typing = typing_started(item, viewer.user_id)
+                if typing is not None:
+                    yield typing
+                continue
             if isinstance(item.event, ACCESS_CHANGING) and not await _still_readable(
                 context, viewer, channel.id
             ):
@@ -142,6 +153,11 @@ class EventSubscriptions:
             if isinstance(item, gql.ResyncRequired):
                 yield item
                 return
+            if isinstance(item, Signal):
+                presence = presence_changed(item)
+                if presence is not None:
+                    yield presence
+                continue
             for node in await state.translate(context, item):
                 yield node
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from workchat.events import catalogue as ev
 from workchat.events.cursor import encode_cursor
 from workchat.events.log import CommittedEvent
+from workchat.events.signals import PRESENCE_CHANGED, Signal
 from workchat.graphql.context import Context
 from workchat.graphql.events import types as gql
 
@@ -104,3 +105,12 @@ class ViewerStream:
                 mention_count=state.mentions,
             )
         ]
+
+
+def presence_changed(signal: Signal) -> gql.PresenceChanged | None:
+    if signal.type != PRESENCE_CHANGED:
+        return None
+    return gql.PresenceChanged(
+        user_db_id=uuid.UUID(signal.payload["user_id"]),
+        presence=gql.Presence(signal.payload["presence"]),
+    )
