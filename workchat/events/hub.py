@@ -75,6 +75,12 @@ class Listener:
         self.signals.append(signal)
         self._wakeup.set()
 
+    def drain(self) -> None:
+        """Drop what is waiting (for owners that only need to know that something came)."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.signals.clear()
+
     def miss(self) -> None:
         """Mark that this listener cannot have every event any more."""
         self.overflowed.set()

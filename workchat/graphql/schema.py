@@ -23,6 +23,7 @@ from strawberry.types import Info
 from workchat.db.base import utcnow
 from workchat.errors import RequestError, RequestErrorCode
 from workchat.graphql.audit.queries import AuditQueries
+from workchat.graphql.audit.subscriptions import AuditSubscriptions
 from workchat.graphql.channels.mutations import ChannelMutations
 from workchat.graphql.channels.queries import ChannelQueries
 from workchat.graphql.context import Context
@@ -109,7 +110,7 @@ Subscription = _merged(
     "Subscription",
     "Live streams over WebSocket (graphql-transport-ws). Durable events carry a `cursor`; "
     "subscribe with `after` set to the last one you saw to resume with nothing missed.",
-    (EventSubscriptions, HeartbeatSubscriptions),
+    (EventSubscriptions, AuditSubscriptions, HeartbeatSubscriptions),
 )
 
 
