@@ -9,6 +9,7 @@ from workchat.db.engine import Database
 from workchat.events.bus import EventBus
 from workchat.events.hub import EventHub
 from workchat.events.reads import EventLog
+from workchat.events.typing import TypingThrottle
 from workchat.settings import Settings
 
 
@@ -19,6 +20,7 @@ class Services:
     bus: EventBus
     hub: EventHub
     passwords: Passwords
+    typing: TypingThrottle
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
@@ -30,6 +32,7 @@ class Services:
             bus=bus,
             hub=EventHub(bus, EventLog(db)),
             passwords=Passwords(settings),
+            typing=TypingThrottle(),
         )
 
     async def start(self) -> None:

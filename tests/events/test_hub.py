@@ -210,7 +210,7 @@ async def test_a_large_event_over_postgres_notify_arrives_complete(
         small = await write_events(services, org, 1)
         got = await receive(listener, 2)
         wire = [await asyncio.wait_for(raw.get(), 5) for _ in range(2)]
-    assert got[0].payload == {"n": 0, "text": "ß" * 12_000}
+    assert got[0].payload == {"org_id": str(org), "n": 0, "text": "ß" * 12_000}
     assert [e.seq for e in got] == [big[0].seq, small[0].seq]
     assert isinstance(wire[0], EventRef)  # it crossed NOTIFY as a reference
     assert wire[1] == small[0]

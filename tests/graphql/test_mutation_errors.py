@@ -229,6 +229,16 @@ SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
         w.personas.bob,
         {"channelId": cid(w.room), "body": "   "},
     ),
+    ("setTyping", ErrorCode.NOT_FOUND): lambda w: (w.personas.eve, {"channelId": cid(w.room)}),
+    ("setTyping", ErrorCode.NOT_A_MEMBER): lambda w: (w.personas.alice, {"channelId": cid(w.room)}),
+    ("setTyping", ErrorCode.CHANNEL_ARCHIVED): lambda w: (
+        w.personas.bob,
+        {"channelId": cid(w.attic)},
+    ),
+    ("setTyping", ErrorCode.THREAD_NOT_FOUND): lambda w: (
+        w.personas.bob,
+        {"channelId": cid(w.room), "threadId": mid(w.reply)},
+    ),
     ("editMessage", ErrorCode.NOT_FOUND): lambda w: (
         w.personas.eve,
         {"messageId": mid(w.root), "body": "x"},

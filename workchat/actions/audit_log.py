@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workchat.access import require_admin
@@ -67,3 +67,29 @@ async def stream_audit_entries(
     query = _filtered(org_id, filter).order_by(AuditEntry.seq)  # type: ignore[attr-defined]
     async for entry in await session.stream_scalars(query):
         yield entry
+
+
+async def audit_head_seq(session: AsyncSession, org_id: uuid.UUID) -> int:
+    """The seq of the org's newest audit entry (0 when it has none)."""
+    value = await session.scalar(
+        select(func.max(AuditEntry.seq)).where(AuditEntry.org_id == org_id)
+    )
+    return int(value or 0)
+
+
+async def audit_entries_after(
+    session: AsyncSession,
+    viewer: Viewer,
+    *,
+    after_seq: int,
+    up_to: int,
+    limit: int,
+    filter: AuditFilter,
+) -> list[AuditEntry]:
+    """Matching entries with ``after_seq < seq <= up_to``, oldest first (live tails)."""
+    require_admin(viewer)
+    assert viewer.org_id is not None
+    query = _filtered(viewer.org_id, filter).where(  # type: ignore[attr-defined]
+        AuditEntry.seq > after_seq, AuditEntry.seq <= up_to
+    )
+    return list(await session.scalars(query.order_by(AuditEntry.seq).limit(limit)))

@@ -16,7 +16,8 @@ from workchat.events import catalogue as ev
 
 @dataclass(frozen=True, slots=True)
 class MutationRecord:
-    audit_action: str
+    # None: the mutation records nothing (setTyping sends an ephemeral signal only).
+    audit_action: str | None
     events: tuple[type[ev.DomainEvent], ...] = ()
 
 
@@ -52,4 +53,6 @@ MUTATION_CATALOGUE: Mapping[str, MutationRecord] = {
     "deleteMessage": MutationRecord("message.delete", (ev.MessageDeleted,)),
     "addReaction": MutationRecord("reaction.add", (ev.ReactionAdded,)),
     "removeReaction": MutationRecord("reaction.remove", (ev.ReactionRemoved,)),
+    # Live only.
+    "setTyping": MutationRecord(None),
 }

@@ -15,6 +15,7 @@ from workchat.auth.viewer import SCOPE_WRITE, Viewer
 from workchat.errors import Forbidden
 from workchat.events.catalogue import DomainEvent
 from workchat.events.log import CommittedEvent, append_events, event_row
+from workchat.events.signals import AUDIT_APPENDED, Signal
 from workchat.services import Services
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,9 @@ class Unit:
         """Record ``event``; its row's org/channel/user columns follow from its audience."""
         self._events.append(event)
 
+    def audited_orgs(self) -> set[uuid.UUID]:
+        return {record.org_id for record in self._audit}
+
     async def _write_log(self) -> None:
         # Lock every touched org in a fixed order (no deadlocks), so the audit chain never
         # forks and event seqs within an org follow commit order.
@@ -87,3 +91,10 @@ async def unit_of_work(
         except Exception:
             # The log has them; subscribers backfill when the bus comes back.
             log.exception("publishing %d events failed", len(unit.committed_events))
+    # Live audit tails wake on any event of the org; where an entry came without one
+    # (logins, token changes), a signal wakes them instead.
+    for org_id in unit.audited_orgs() - {event.org_id for event in unit.committed_events}:
+        try:
+            await services.bus.signal(Signal(org_id, AUDIT_APPENDED))
+        except Exception:
+            log.warning("waking live audit tails of org %s failed", org_id, exc_info=True)

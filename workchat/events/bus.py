@@ -41,6 +41,7 @@ from broadcaster._backends.redis import RedisBackend
 from broadcaster._base import Event as BusEvent
 
 from workchat.events.log import CommittedEvent
+from workchat.events.signals import Signal, is_signal
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class EventRef:
     type: str
 
 
-BusMessage = CommittedEvent | EventRef
+BusMessage = CommittedEvent | EventRef | Signal
 
 
 def encode_message(event: CommittedEvent, limit: int | None = None) -> str:
@@ -86,6 +87,8 @@ def encode_message(event: CommittedEvent, limit: int | None = None) -> str:
 
 
 def decode_message(raw: str) -> BusMessage:
+    if is_signal(raw):
+        return Signal.from_json(raw)
     if raw.startswith('{"ref":'):
         data = json.loads(raw)
         return EventRef(
@@ -300,6 +303,17 @@ class EventBus:
                 await backend.publish(
                     org_topic(event.org_id), encode_message(event, self.payload_limit)
                 )
+        except Exception:
+            self._drop(backend)
+            raise
+
+    async def signal(self, signal: Signal) -> None:
+        """Publish an ephemeral signal; one lost on a broken connection is simply lost."""
+        await self.connect()
+        backend = self._backend
+        assert backend is not None
+        try:
+            await backend.publish(org_topic(signal.org_id), signal.to_json())
         except Exception:
             self._drop(backend)
             raise

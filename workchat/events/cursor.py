@@ -22,6 +22,9 @@ import uuid
 from dataclasses import dataclass
 
 VERSION = "e1"
+# Audit cursors name a position in the org's audit chain (``AuditEntry.seq``): another
+# prefix, so an event cursor is never mistaken for one.
+AUDIT_VERSION = "a1"
 
 
 class CursorOutcome(enum.Enum):
@@ -44,12 +47,12 @@ class DecodedCursor:
 MALFORMED = DecodedCursor(CursorOutcome.MALFORMED)
 
 
-def encode_cursor(org_id: uuid.UUID, seq: int) -> str:
-    raw = f"{VERSION}:{org_id.hex}:{seq}".encode()
+def encode_cursor(org_id: uuid.UUID, seq: int, *, version: str = VERSION) -> str:
+    raw = f"{version}:{org_id.hex}:{seq}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, org_id: uuid.UUID) -> DecodedCursor:
+def decode_cursor(cursor: str, org_id: uuid.UUID, *, version: str = VERSION) -> DecodedCursor:
     """Decode ``cursor`` for a viewer of ``org_id``; never raises."""
     if not cursor or len(cursor) > 128:
         return MALFORMED
@@ -58,15 +61,23 @@ def decode_cursor(cursor: str, org_id: uuid.UUID) -> DecodedCursor:
     except (binascii.Error, ValueError):
         return MALFORMED
     parts = raw.split(":")
-    if len(parts) != 3 or parts[0] != VERSION or not parts[2].isdigit():
+    if len(parts) != 3 or parts[0] != version or not parts[2].isdigit():
         return MALFORMED
     try:
         cursor_org = uuid.UUID(hex=parts[1])
     except ValueError:
         return MALFORMED
     # Re-encoding must give the same string: one spelling per position (no "007", no padding).
-    if encode_cursor(cursor_org, int(parts[2])) != cursor:
+    if encode_cursor(cursor_org, int(parts[2]), version=version) != cursor:
         return MALFORMED
     if cursor_org != org_id:
         return DecodedCursor(CursorOutcome.OTHER_ORG)
     return DecodedCursor(CursorOutcome.VALID, int(parts[2]))
+
+
+def encode_audit_cursor(org_id: uuid.UUID, seq: int) -> str:
+    return encode_cursor(org_id, seq, version=AUDIT_VERSION)
+
+
+def decode_audit_cursor(cursor: str, org_id: uuid.UUID) -> DecodedCursor:
+    return decode_cursor(cursor, org_id, version=AUDIT_VERSION)

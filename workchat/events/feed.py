@@ -10,6 +10,8 @@ The building block for GraphQL subscriptions (``channelEvents``, ``viewerEvents`
                              where=EventFilter(channel_id=channel.id)):
         if isinstance(item, ResyncRequired):
             ...  # send ResyncRequired { reason }: the stream then goes on live from now
+        elif isinstance(item, Signal):
+            ...  # ephemeral (typing, presence, audit wake-up): live only, never replayed
         else:
             ...  # item is a CommittedEvent; its cursor is encode_cursor(item.org_id, item.seq)
 
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 from workchat.events.hub import EventHub
 from workchat.events.log import CommittedEvent
 from workchat.events.reads import EVERYTHING, PAGE_SIZE, EventFilter
+from workchat.events.signals import Signal
 
 CURSOR_EXPIRED = "events after this cursor are no longer kept; reload and resubscribe"
 
@@ -48,7 +51,7 @@ async def follow(
     after_seq: int | None = None,
     where: EventFilter = EVERYTHING,
     page_size: int = PAGE_SIZE,
-) -> AsyncIterator[CommittedEvent | ResyncRequired]:
+) -> AsyncIterator[CommittedEvent | Signal | ResyncRequired]:
     async with hub.listen(org_id) as listener:
         start = listener.start_seq
         assert start is not None
@@ -69,6 +72,9 @@ async def follow(
                     replayed = page[-1].seq
                 position = max(after_seq, start)
         while True:
-            event = await listener.next()
-            if event.seq > position and where.matches(event):
-                yield event
+            item = await listener.next()
+            if isinstance(item, Signal):
+                if where.channel_id is None or item.channel_id == where.channel_id:
+                    yield item
+            elif item.seq > position and where.matches(item):
+                yield item

@@ -25,16 +25,19 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from workchat.events.bus import BusDisconnected, BusMessage, EventBus
 from workchat.events.log import CommittedEvent
 from workchat.events.reads import PAGE_SIZE, LogReader
+from workchat.events.signals import Signal
 
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 1000
+SIGNAL_BACKLOG = 64
 INITIAL_BACKOFF_SECONDS = 0.5
 MAX_BACKOFF_SECONDS = 30.0
 # WebSocket close code for a subscriber that missed events (too slow, or pruned past).
@@ -55,6 +58,8 @@ class Listener:
         # Every event with a greater seq is (or will be) in the queue; set before listen()
         # hands the listener out.
         self.start_seq: int | None = None
+        # Ephemeral signals not read yet: only the newest few matter (typing, presence).
+        self.signals: deque[Signal] = deque(maxlen=SIGNAL_BACKLOG)
         self._wakeup = asyncio.Event()
 
     def offer(self, event: CommittedEvent) -> None:
@@ -66,17 +71,30 @@ class Listener:
             self.overflowed.set()
         self._wakeup.set()
 
+    def signal(self, signal: Signal) -> None:
+        self.signals.append(signal)
+        self._wakeup.set()
+
+    def drain(self) -> None:
+        """Drop what is waiting (for owners that only need to know that something came)."""
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.signals.clear()
+
     def miss(self) -> None:
         """Mark that this listener cannot have every event any more."""
         self.overflowed.set()
         self._wakeup.set()
 
-    async def next(self) -> CommittedEvent:
+    async def next(self) -> CommittedEvent | Signal:
+        """The next event (in seq order) or signal; events first when both wait."""
         while True:
             if self.overflowed.is_set():
                 raise SubscriberTooSlow("too slow to keep up")
             if not self.queue.empty():
                 return self.queue.get_nowait()
+            if self.signals:
+                return self.signals.popleft()
             self._wakeup.clear()
             await self._wakeup.wait()
 
@@ -148,6 +166,10 @@ class EventHub:
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
     async def _receive(self, org_id: uuid.UUID, feed: _OrgFeed, message: BusMessage) -> None:
+        if isinstance(message, Signal):
+            for listener in tuple(feed.listeners):
+                listener.signal(message)
+            return
         if message.seq <= feed.last_seq:
             return  # already delivered (from the log, or twice on the bus)
         if isinstance(message, CommittedEvent) and message.prev_seq == feed.last_seq:

@@ -50,6 +50,12 @@ MUTATION_ERRORS: dict[str, tuple[ErrorCode, ...]] = {
         ErrorCode.INVALID_INPUT,
     ),
     "markChannelRead": (ErrorCode.NOT_FOUND, ErrorCode.NOT_A_MEMBER),
+    "setTyping": (
+        ErrorCode.NOT_FOUND,
+        ErrorCode.NOT_A_MEMBER,
+        ErrorCode.CHANNEL_ARCHIVED,
+        ErrorCode.THREAD_NOT_FOUND,
+    ),
     "postMessage": (
         ErrorCode.NOT_FOUND,
         ErrorCode.NOT_A_MEMBER,

@@ -23,10 +23,13 @@ from strawberry.types import Info
 from workchat.db.base import utcnow
 from workchat.errors import RequestError, RequestErrorCode
 from workchat.graphql.audit.queries import AuditQueries
+from workchat.graphql.audit.subscriptions import AuditSubscriptions
 from workchat.graphql.channels.mutations import ChannelMutations
 from workchat.graphql.channels.queries import ChannelQueries
 from workchat.graphql.context import Context
 from workchat.graphql.errors import ErrorCodes
+from workchat.graphql.events.mutations import TypingMutations
+from workchat.graphql.events.subscriptions import EventQueries, EventSubscriptions
 from workchat.graphql.messages.mutations import MessageMutations
 from workchat.graphql.messages.queries import MessageQueries
 from workchat.graphql.node import NodeQueries
@@ -51,6 +54,7 @@ Query = _merged(
     "Reads. Every field needs a viewer: a bearer access token or API token.",
     (
         NodeQueries,
+        EventQueries,
         UserQueries,
         OrgQueries,
         ChannelQueries,
@@ -72,12 +76,13 @@ Mutation = _merged(
         TokenMutations,
         ChannelMutations,
         MessageMutations,
+        TypingMutations,
     ),
 )
 
 
-@strawberry.type(description="Live streams over WebSocket (graphql-transport-ws).")
-class Subscription:
+@strawberry.type
+class HeartbeatSubscriptions:
     @strawberry.subscription(
         description="Emits the server's time every `intervalSeconds` (1-60), `count` times: "
         "a liveness check for authenticated WebSocket clients."
@@ -99,6 +104,14 @@ class Subscription:
             if index:
                 await asyncio.sleep(interval_seconds)
             yield utcnow().isoformat()
+
+
+Subscription = _merged(
+    "Subscription",
+    "Live streams over WebSocket (graphql-transport-ws). Durable events carry a `cursor`; "
+    "subscribe with `after` set to the last one you saw to resume with nothing missed.",
+    (EventSubscriptions, AuditSubscriptions, HeartbeatSubscriptions),
+)
 
 
 class WorkchatSchema(strawberry.Schema):

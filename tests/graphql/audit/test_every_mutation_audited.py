@@ -69,7 +69,7 @@ async def world(services: Services, personas: Personas, gql: GraphQLClient) -> W
 
 @dataclass(frozen=True)
 class Case:
-    action: str
+    action: str | None  # None: the mutation records nothing (setTyping)
     actor: str | None  # persona name recorded as actor; None when nobody is logged in
     succeed: Callable[[World], tuple[str, dict[str, Any]]]
     fail: Callable[[World], tuple[str, dict[str, Any]]]
@@ -202,6 +202,12 @@ CASES: dict[str, Case] = {
         ),
         lambda w: (mutation("markChannelRead"), {"channelId": w.channel, "upToMessageId": BAD_ID}),
     ),
+    "setTyping": Case(
+        None,
+        "alice",
+        lambda w: (mutation("setTyping"), {"channelId": w.channel}),
+        lambda w: (mutation("setTyping"), {"channelId": BAD_CHANNEL}),
+    ),
     "postMessage": Case(
         "message.post",
         "alice",
@@ -288,6 +294,10 @@ async def test_success_writes_exactly_one_entry(
     assert "errors" not in result, result
     assert result["data"][name]["errors"] == []
     after = await audit_entries(services, org_id)
+    if case.action is None:  # live only: neither an audit entry nor an event
+        assert len(after) == len(before)
+        assert len(await events(services, org_id)) == events_before
+        return
     assert len(after) == len(before) + 1
     entry = after[-1]
     assert (entry.action, entry.via, entry.operation) == (case.action, "graphql", name)

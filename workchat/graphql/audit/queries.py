@@ -22,7 +22,7 @@ from workchat.graphql.relay import (
 )
 
 
-def _to_filter(given: AuditFilterInput | None) -> AuditFilter:
+def to_filter(given: AuditFilterInput | None) -> AuditFilter:
     if given is None:
         return AuditFilter()
     actor = from_global_id(given.actor_id) if given.actor_id else None
@@ -61,7 +61,7 @@ class AuditQueries:
         before_seq = decode_int_cursor(before, argument="before") if before is not None else None
         async with info.context.services.db.read_session() as session:
             rows, older = await list_audit_entries(
-                session, viewer, limit=limit, before_seq=before_seq, filter=_to_filter(filter)
+                session, viewer, limit=limit, before_seq=before_seq, filter=to_filter(filter)
             )
         return build_connection(
             [AuditEntryNode.from_model(row) for row in rows],

@@ -8,6 +8,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from workchat.db.models import AuditEntry
+from workchat.events.cursor import encode_audit_cursor
 from workchat.graphql.context import Context
 from workchat.graphql.ids import to_global_id
 from workchat.graphql.relay import NODE_ID, Node
@@ -49,6 +50,9 @@ class AuditEntryNode(Node):
     hash: str = strawberry.field(
         description="SHA-256 over this entry and prevHash; `workchat audit verify` checks it."
     )
+    cursor: str = strawberry.field(
+        description="Pass to `auditEvents(after:)` to follow the trail from this entry on."
+    )
     actor_db_id: strawberry.Private[uuid.UUID | None]
 
     @strawberry.field(description="Who acted; null for the operator at the command line.")
@@ -73,6 +77,7 @@ class AuditEntryNode(Node):
             at=entry.at,
             prev_hash=entry.prev_hash,
             hash=entry.hash,
+            cursor=encode_audit_cursor(entry.org_id, entry.seq),
             actor_db_id=entry.actor_id,
         )
 

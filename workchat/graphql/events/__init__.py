@@ -1,0 +1,1 @@
+"""Live events: the GraphQL subscriptions over the durable event log."""
