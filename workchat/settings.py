@@ -51,6 +51,9 @@ class Settings:
     event_retention_days: int = 7
     # How often the server prunes the event log (0: never; `workchat events prune` still does).
     event_prune_interval_seconds: int = 3600
+    # A connected user with no activity (no GraphQL operation on a socket) for this long
+    # shows as away.
+    presence_away_seconds: int = 300
 
     @property
     def is_prod(self) -> bool:
@@ -111,6 +114,7 @@ class Settings:
             "max_query_tokens",
             "event_retention_days",
             "event_prune_interval_seconds",
+            "presence_away_seconds",
         ):
             raw = get(name.upper())
             if raw is not None:
@@ -126,6 +130,9 @@ class Settings:
             raise SettingsError(f"{PREFIX}EVENT_RETENTION_DAYS must be at least 1")
         if isinstance(interval, int) and interval < 0:
             raise SettingsError(f"{PREFIX}EVENT_PRUNE_INTERVAL_SECONDS must not be negative")
+        away = kwargs.get("presence_away_seconds")
+        if isinstance(away, int) and away < 1:
+            raise SettingsError(f"{PREFIX}PRESENCE_AWAY_SECONDS must be at least 1")
         settings = cls(**kwargs)  # type: ignore[arg-type]
         return settings.with_secret()
 

@@ -139,12 +139,20 @@ class WorkchatGraphQL(GraphQL[Context, None]):
         websocket.state.session_guard = asyncio.create_task(
             guard_session(websocket, self.services, context.viewer, credential)
         )
+        viewer = context.viewer
+        if viewer.org_id is not None and viewer.user_id is not None:
+            await self.services.presence.connected(viewer.org_id, viewer.user_id)
+            websocket.state.present = (viewer.org_id, viewer.user_id)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
             return await super().run(request, context, root_value)
         finally:
             # The socket is gone: stop watching its session.
-            guard = getattr(getattr(request, "state", None), "session_guard", None)
+            state = getattr(request, "state", None)
+            guard = getattr(state, "session_guard", None)
             if guard is not None:
                 guard.cancel()
+            present = getattr(state, "present", None)
+            if present is not None:
+                await self.services.presence.disconnected(*present)
