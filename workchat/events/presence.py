@@ -93,6 +93,10 @@ class PresenceTracker:
                 )
             await self._gone_unless_elsewhere(org_id, [user_id])
 
+    def sockets_of(self, user_id: uuid.UUID) -> int:
+        """How many sockets the user has open on this process."""
+        return self._sockets.get(user_id, 0)
+
     def touch(self, user_id: uuid.UUID) -> bool:
         """Record activity; True when the user was away here (call ``back`` then)."""
         if user_id not in self._sockets:
