@@ -13,11 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from tests.support.graphql_client import GraphQLClient
 from tests.support.personas import Personas, create_personas
 from tests.support.postgres import TEMPLATE_DB, pg_admin, pg_url
+from tests.support.server import serve
 from tests.support.settings import BACKENDS, POSTGRES_URL, test_settings
 from workchat.app import create_app
 from workchat.db.migrate import upgrade
@@ -110,23 +110,5 @@ def gql(http: httpx.AsyncClient) -> GraphQLClient:
 @pytest.fixture
 async def live_server(app: Any) -> AsyncIterator[str]:
     """A real uvicorn server on a free loopback port, in the test's event loop."""
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        ws="websockets-sansio",
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
+    async with serve(app) as address:
+        yield address

@@ -42,16 +42,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         pruner = None
         if settings.event_prune_interval_seconds > 0:
             pruner = asyncio.create_task(run_pruner(services.db, settings))
+        presence = asyncio.create_task(services.presence.run())
         # What start-up built (schema, metadata, compiled statements) lives as long as the
         # process: out of the collector's way, full collections no longer stall requests.
         gc.freeze()
         try:
             yield
         finally:
-            if pruner is not None:
-                pruner.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await pruner
+            for task in (pruner, presence):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await services.close()
 
     app = Starlette(

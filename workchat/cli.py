@@ -27,6 +27,9 @@ DEMO_ORG = "Demo"
 DEMO_EMAIL = "admin@demo.example.com"
 
 
+WS_PING_SECONDS = 15.0
+
+
 def _run(settings: Settings, work: Callable[[Services], Awaitable[int]]) -> int:
     async def main() -> int:
         services = Services.create(settings)
@@ -84,7 +87,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         flush=True,
     )
     uvicorn.run(
-        create_app(settings), host=host, port=port, log_level=args.log_level, ws="websockets-sansio"
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=args.log_level,
+        ws="websockets-sansio",
+        # Ping every socket every 15 s and close one that does not answer within 15 s: a
+        # vanished peer's subscriptions and presence end instead of lingering.
+        ws_ping_interval=WS_PING_SECONDS,
+        ws_ping_timeout=WS_PING_SECONDS,
     )
     return 0
 

@@ -8,6 +8,7 @@ from workchat.auth.passwords import Passwords
 from workchat.db.engine import Database
 from workchat.events.bus import EventBus
 from workchat.events.hub import EventHub
+from workchat.events.presence import PresenceTracker
 from workchat.events.reads import EventLog
 from workchat.events.typing import TypingThrottle
 from workchat.settings import Settings
@@ -21,6 +22,7 @@ class Services:
     hub: EventHub
     passwords: Passwords
     typing: TypingThrottle
+    presence: PresenceTracker
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
@@ -33,12 +35,14 @@ class Services:
             hub=EventHub(bus, EventLog(db)),
             passwords=Passwords(settings),
             typing=TypingThrottle(),
+            presence=PresenceTracker(db, bus, away_seconds=settings.presence_away_seconds),
         )
 
     async def start(self) -> None:
         await self.bus.connect()
 
     async def close(self) -> None:
+        await self.presence.close()
         await self.hub.close()
         await self.bus.disconnect()
         await self.db.dispose()

@@ -51,6 +51,13 @@ class Settings:
     event_retention_days: int = 7
     # How often the server prunes the event log (0: never; `workchat events prune` still does).
     event_prune_interval_seconds: int = 3600
+    # A connected user with no activity (no GraphQL operation on a socket) for this long
+    # shows as away.
+    presence_away_seconds: int = 300
+    # Limits of one WebSocket: operations running at once, and sockets one user may hold
+    # open on one server process.
+    max_subscriptions_per_socket: int = 50
+    max_sockets_per_user: int = 20
 
     @property
     def is_prod(self) -> bool:
@@ -111,6 +118,9 @@ class Settings:
             "max_query_tokens",
             "event_retention_days",
             "event_prune_interval_seconds",
+            "presence_away_seconds",
+            "max_subscriptions_per_socket",
+            "max_sockets_per_user",
         ):
             raw = get(name.upper())
             if raw is not None:
@@ -126,6 +136,13 @@ class Settings:
             raise SettingsError(f"{PREFIX}EVENT_RETENTION_DAYS must be at least 1")
         if isinstance(interval, int) and interval < 0:
             raise SettingsError(f"{PREFIX}EVENT_PRUNE_INTERVAL_SECONDS must not be negative")
+        for limit in ("max_subscriptions_per_socket", "max_sockets_per_user"):
+            value = kwargs.get(limit)
+            if isinstance(value, int) and value < 1:
+                raise SettingsError(f"{PREFIX}{limit.upper()} must be at least 1")
+        away = kwargs.get("presence_away_seconds")
+        if isinstance(away, int) and away < 1:
+            raise SettingsError(f"{PREFIX}PRESENCE_AWAY_SECONDS must be at least 1")
         settings = cls(**kwargs)  # type: ignore[arg-type]
         return settings.with_secret()
 

@@ -49,6 +49,8 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When their last live connection ended (presence); null if they never had one.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Channel(Base):
@@ -179,6 +181,23 @@ class EventWatermark(Base):
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"), primary_key=True)
     pruned_seq: Mapped[int] = mapped_column(BigInteger)
     pruned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PresenceRow(Base):
+    """One server process's live sockets of one user: presence across processes.
+
+    Each process refreshes ``heartbeat_at`` of its rows; rows whose process stopped doing so
+    (it crashed) expire, and their users go offline unless another process holds them.
+    """
+
+    __tablename__ = "presence"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"), index=True)
+    sockets: Mapped[int] = mapped_column(Integer)
+    active_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(Base):

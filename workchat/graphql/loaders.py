@@ -16,6 +16,7 @@ from strawberry.dataloader import DataLoader
 
 from workchat.auth.viewer import Viewer
 from workchat.db.models import Channel, Message, Org, User
+from workchat.events.presence import PresenceState
 from workchat.services import Services
 
 M = TypeVar("M", Org, User, Channel, Message)
@@ -64,6 +65,18 @@ class UserByIdLoader(ModelByIdLoader[User]):
     model = User
 
 
+class PresenceByUserLoader(DataLoader[uuid.UUID, PresenceState]):
+    """Presence across every server process, for a batch of users at once."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+        super().__init__(load_fn=self._load)
+
+    async def _load(self, user_ids: Sequence[uuid.UUID]) -> list[PresenceState]:
+        states = await self._services.presence.states(user_ids)
+        return [states[user_id] for user_id in user_ids]
+
+
 class OrgByIdLoader(ModelByIdLoader[Org]):
     model = Org
 
@@ -85,6 +98,7 @@ class Loaders:
         )
 
         self.user_by_id = UserByIdLoader(services)
+        self.presence_by_user = PresenceByUserLoader(services)
         self.org_by_id = OrgByIdLoader(services)
         self.channel_by_id = ChannelByIdLoader(services)
         self.message_by_id = MessageByIdLoader(services)

@@ -35,6 +35,7 @@ from workchat.graphql.messages.queries import MessageQueries
 from workchat.graphql.node import NodeQueries
 from workchat.graphql.operation_loaders import OperationLoaders
 from workchat.graphql.orgs.queries import OrgQueries
+from workchat.graphql.presence_activity import PresenceActivity
 from workchat.graphql.search.queries import SearchQueries
 from workchat.graphql.sessions.mutations import SessionMutations
 from workchat.graphql.tokens.mutations import TokenMutations
@@ -138,6 +139,7 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
         extensions=[
             # First, so the operation's DataLoaders exist for everything after it.
             OperationLoaders,
+            PresenceActivity,
             # Limit rules are built once per schema so validation results can be cached
             # (the stock limiter extensions build a new rule class on every request).
             lambda: AddValidationRules(limit_rules),

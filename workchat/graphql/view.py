@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from cross_web import HTTPException
@@ -24,6 +25,7 @@ from workchat.graphql.context import Context
 from workchat.graphql.session_guard import guard_session
 from workchat.services import Services
 
+CONNECTION_INIT_TIMEOUT = timedelta(seconds=5)
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -50,9 +52,12 @@ class WorkchatGraphQL(GraphQL[Context, None]):
             allow_queries_via_get=False,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=settings.allowed_origins,
+            connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
+            max_subscriptions_per_connection=settings.max_subscriptions_per_socket,
             **kwargs,
         )
         self.services = services
+        self.max_sockets_per_user = settings.max_sockets_per_user
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -136,15 +141,25 @@ class WorkchatGraphQL(GraphQL[Context, None]):
             raise ConnectionRejectionError()
         websocket = context.request
         assert isinstance(websocket, WebSocket)
+        viewer = context.viewer
+        assert viewer.user_id is not None and viewer.org_id is not None
+        if self.services.presence.sockets_of(viewer.user_id) >= self.max_sockets_per_user:
+            raise ConnectionRejectionError()  # 4403, as for a refused credential
         websocket.state.session_guard = asyncio.create_task(
             guard_session(websocket, self.services, context.viewer, credential)
         )
+        await self.services.presence.connected(viewer.org_id, viewer.user_id)
+        websocket.state.present = (viewer.org_id, viewer.user_id)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
             return await super().run(request, context, root_value)
         finally:
             # The socket is gone: stop watching its session.
-            guard = getattr(getattr(request, "state", None), "session_guard", None)
+            state = getattr(request, "state", None)
+            guard = getattr(state, "session_guard", None)
             if guard is not None:
                 guard.cancel()
+            present = getattr(state, "present", None)
+            if present is not None:
+                await self.services.presence.disconnected(*present)

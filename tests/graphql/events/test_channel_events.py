@@ -318,3 +318,42 @@ async def test_set_typing_checks_access(
     private = await make_channel(services, personas.alice, "hush", private=True)
     result = await gql.execute(SET_TYPING, {"input": {"channelId": cid(private)}}, as_=personas.bob)
     assert [e["code"] for e in result["data"]["setTyping"]["errors"]] == ["NOT_FOUND"]
+
+
+async def test_resume_works_across_a_server_restart(
+    live_server: str, gql: GraphQLClient, services: Services, personas: Personas
+) -> None:
+    """The cursor names a row of the durable log: a new server process (new hub, new bus
+    connection, nothing in memory) resumes from it exactly."""
+    from tests.support.server import serve
+    from workchat.app import create_app
+
+    alice, bob = personas.alice, personas.bob
+    channel = await make_channel(services, alice, "dev", members=(bob,))
+    after = await event_cursor(gql, bob)
+    token = await gql.token_for(bob)
+    async with socket(live_server) as ws:
+        await connected(ws, token)
+        subs = Subscriptions(ws)
+        await subs.start("c", CHANNEL_EVENTS, {"channelId": cid(channel), "after": after})
+        await post(services, alice, channel, "before the restart")
+        last = await subs.event("c")
+    missed = [await post(services, alice, channel, f"while down {i}") for i in range(3)]
+    restarted = Services.create(services.settings)
+    await restarted.start()
+    try:
+        async with (
+            serve(create_app(restarted.settings, restarted)) as address,
+            socket(address) as ws,
+        ):
+            await connected(ws, token)
+            subs = Subscriptions(ws)
+            await subs.start(
+                "c", CHANNEL_EVENTS, {"channelId": cid(channel), "after": last["cursor"]}
+            )
+            got = await subs.events("c", 3)
+            assert [e["message"]["id"] for e in got] == [mid(m) for m in missed]
+            live = await post(restarted, alice, channel, "after the restart")
+            assert (await subs.event("c"))["message"]["id"] == mid(live)
+    finally:
+        await restarted.close()

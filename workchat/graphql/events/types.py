@@ -22,7 +22,7 @@ from workchat.graphql.context import Context
 from workchat.graphql.ids import to_global_id
 from workchat.graphql.messages.types import TYPE_NAME as MESSAGE
 from workchat.graphql.messages.types import MessageNode
-from workchat.graphql.users.types import UserNode
+from workchat.graphql.users.types import Presence, UserNode
 
 
 async def _message(info: Info[Context, None], message_id: uuid.UUID) -> MessageNode:
@@ -186,13 +186,6 @@ ChannelEvent = Annotated[
 class UnreadCountChanged(ChannelEventBase):
     unread_count: int = strawberry.field(description="Messages after the viewer's read marker.")
     mention_count: int = strawberry.field(description="Of those, the ones mentioning the viewer.")
-
-
-@strawberry.enum(description="Whether someone is connected and active.")
-class Presence(Enum):
-    ONLINE = strawberry.enum_value("online", description="Connected and active.")
-    AWAY = strawberry.enum_value("away", description="Connected but idle for a while.")
-    OFFLINE = strawberry.enum_value("offline", description="No live connection.")
 
 
 @strawberry.type(description="Someone in the org came online, went away or went offline.")

@@ -17,6 +17,7 @@ from workchat.events.log import CommittedEvent
 from workchat.events.signals import PRESENCE_CHANGED, Signal
 from workchat.graphql.context import Context
 from workchat.graphql.events import types as gql
+from workchat.graphql.users.types import Presence
 
 KIND_TO_CHANGE = {
     ev.MembershipKind.JOINED: gql.MembershipChange.JOINED,
@@ -112,5 +113,5 @@ def presence_changed(signal: Signal) -> gql.PresenceChanged | None:
         return None
     return gql.PresenceChanged(
         user_db_id=uuid.UUID(signal.payload["user_id"]),
-        presence=gql.Presence(signal.payload["presence"]),
+        presence=Presence(signal.payload["presence"]),
     )

@@ -24,6 +24,13 @@ class Role(Enum):
     MEMBER = strawberry.enum_value("member", description="Chats; manages channels they created.")
 
 
+@strawberry.enum(description="Whether someone is connected and active.")
+class Presence(Enum):
+    ONLINE = strawberry.enum_value("online", description="Connected and active.")
+    AWAY = strawberry.enum_value("away", description="Connected but idle for a while.")
+    OFFLINE = strawberry.enum_value("offline", description="No live connection.")
+
+
 @strawberry.type(name="User", description="A person or bot in the viewer's org.")
 class UserNode(Node):
     id: strawberry.ID = strawberry.field(description=NODE_ID)
@@ -40,6 +47,22 @@ class UserNode(Node):
         org = await info.context.loaders.org_by_id.load(self.org_db_id)
         assert org is not None  # a user's org always exists (foreign key)
         return OrgNode.from_model(org)
+
+    @strawberry.field(
+        description="Online while they have a live connection, away after a while without "
+        "activity, else offline."
+    )
+    async def presence(self, info: Info[Context, None]) -> Presence:
+        state = await info.context.loaders.presence_by_user.load(self.db_id)
+        return Presence(state.presence.value)
+
+    @strawberry.field(
+        description="Now while they are connected; else when their last connection ended "
+        "(null if they never connected)."
+    )
+    async def last_seen_at(self, info: Info[Context, None]) -> datetime | None:
+        state = await info.context.loaders.presence_by_user.load(self.db_id)
+        return state.last_seen_at
 
     @classmethod
     def from_model(cls, user: User) -> UserNode:
