@@ -9,6 +9,8 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 
+from tests.support.graphql_client import GraphQLClient
+from tests.support.personas import Persona
 from tests.support.websocket import TIMEOUT, send
 
 CHANNEL_EVENTS = """subscription($channelId: ID!, $after: String) {
@@ -46,6 +48,12 @@ AUDIT_EVENTS = """subscription($after: String, $filter: AuditFilter) {
 }"""
 
 EVENT_CURSOR = "{ eventCursor }"
+
+
+async def event_cursor(gql: GraphQLClient, persona: Persona) -> str:
+    """The head of the persona's org's event log: subscribe ``after`` it to miss nothing."""
+    result = await gql.execute(EVENT_CURSOR, as_=persona)
+    return str(result["data"]["eventCursor"])
 
 
 class Subscriptions:

@@ -10,7 +10,7 @@ from tests.support.chat import make_channel, post
 from tests.support.graphql_client import GraphQLClient, gid
 from tests.support.operations import cid, mid
 from tests.support.personas import Personas, as_user
-from tests.support.subscriptions import CHANNEL_EVENTS, EVENT_CURSOR, Subscriptions
+from tests.support.subscriptions import CHANNEL_EVENTS, EVENT_CURSOR, Subscriptions, event_cursor
 from tests.support.websocket import connected, socket
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
@@ -21,11 +21,6 @@ from workchat.services import Services
 SET_TYPING = (
     """mutation($input: SetTypingInput!) { setTyping(input: $input) { errors { code } } }"""
 )
-
-
-async def event_cursor(gql: GraphQLClient, persona: Any) -> str:
-    result = await gql.execute(EVENT_CURSOR, as_=persona)
-    return str(result["data"]["eventCursor"])
 
 
 def kinds(events: list[dict[str, Any]]) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from tests.support.graphql_client import GraphQLClient, gid
 from tests.support.personas import Persona, Personas
-from tests.support.subscriptions import EVENT_CURSOR, VIEWER_EVENTS, Subscriptions
+from tests.support.subscriptions import VIEWER_EVENTS, Subscriptions, event_cursor
 from tests.support.websocket import connected, socket
 from workchat.db.base import utcnow
 from workchat.events.presence import EXPIRY_SECONDS, Presence, PresenceTracker
@@ -23,7 +23,7 @@ async def presence_of(gql: GraphQLClient, asker: Persona, whom: Persona) -> dict
 
 
 async def next_presence(subs: Subscriptions, name: str) -> dict[str, Any]:
-    """The next PresenceChanged about ``name`` (the watcher's own may come first)."""
+    """The next PresenceChanged about ``name``."""
     while True:
         event = await subs.event("v")
         if event["__typename"] == "PresenceChanged" and event["user"]["displayName"] == name:
@@ -35,7 +35,7 @@ async def test_online_while_connected_offline_after_the_last_socket(
 ) -> None:
     alice, bob = personas.alice, personas.bob
     assert await presence_of(gql, alice, bob) == {"presence": "OFFLINE", "lastSeenAt": None}
-    after = (await gql.execute(EVENT_CURSOR, as_=alice))["data"]["eventCursor"]
+    after = await event_cursor(gql, alice)
     async with socket(live_server) as watcher:
         await connected(watcher, await gql.token_for(alice))
         subs = Subscriptions(watcher)

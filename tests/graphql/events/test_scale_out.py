@@ -20,9 +20,9 @@ from tests.support.server import serve
 from tests.support.settings import POSTGRES_URL, REDIS_URL
 from tests.support.subscriptions import (
     CHANNEL_EVENTS,
-    EVENT_CURSOR,
     VIEWER_EVENTS,
     Subscriptions,
+    event_cursor,
 )
 from tests.support.websocket import connected, socket
 from workchat.app import create_app
@@ -79,7 +79,7 @@ async def test_posts_through_one_process_reach_subscribers_of_the_other(
     alice, bob = personas.alice, personas.bob
     channel = await make_channel(services, alice, "dev", members=(bob,))
     _, other = other_process
-    after = (await gql.execute(EVENT_CURSOR, as_=bob))["data"]["eventCursor"]
+    after = await event_cursor(gql, bob)
     alice_token = await gql.token_for(alice)
     async with socket(live_server) as ws:
         await connected(ws, await gql.token_for(bob))
@@ -109,7 +109,7 @@ async def test_a_broken_bus_connection_loses_and_duplicates_nothing(
     alice, bob = personas.alice, personas.bob
     channel = await make_channel(services, alice, "dev", members=(bob,))
     _, other = other_process
-    after = (await gql.execute(EVENT_CURSOR, as_=bob))["data"]["eventCursor"]
+    after = await event_cursor(gql, bob)
     alice_token = await gql.token_for(alice)
     async with socket(live_server) as ws:
         await connected(ws, await gql.token_for(bob))

@@ -16,7 +16,7 @@ from tests.support.chat import make_channel
 from tests.support.graphql_client import GraphQLClient
 from tests.support.operations import cid
 from tests.support.personas import Personas, as_user
-from tests.support.subscriptions import CHANNEL_EVENTS, EVENT_CURSOR, Subscriptions
+from tests.support.subscriptions import CHANNEL_EVENTS, Subscriptions, event_cursor
 from tests.support.websocket import PROTOCOL, closed_code, connected, send, socket
 from workchat.actions import messages as msg
 from workchat.events.hub import SUBSCRIBER_TOO_SLOW
@@ -77,7 +77,7 @@ async def test_a_subscriber_that_never_reads_is_closed_as_too_slow(
     services.hub._queue_size = 8
     alice, bob = personas.alice, personas.bob
     channel = await make_channel(services, alice, "dev", members=(bob,))
-    after = (await gql.execute(EVENT_CURSOR, as_=bob))["data"]["eventCursor"]
+    after = await event_cursor(gql, bob)
     token = await gql.token_for(bob)
     host, port = live_server.split(":")
     raw = socket_module.socket()

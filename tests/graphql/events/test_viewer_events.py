@@ -10,7 +10,7 @@ from tests.support.chat import make_channel, post
 from tests.support.graphql_client import GraphQLClient
 from tests.support.operations import cid
 from tests.support.personas import Personas, another_member, as_user
-from tests.support.subscriptions import EVENT_CURSOR, VIEWER_EVENTS, Subscriptions
+from tests.support.subscriptions import VIEWER_EVENTS, Subscriptions, event_cursor
 from tests.support.websocket import connected, socket
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
@@ -18,10 +18,6 @@ from workchat.actions import read_state
 from workchat.services import Services
 
 UNREAD = """query($id: ID!) { channel(id: $id) { unreadCount mentionCount } }"""
-
-
-async def event_cursor(gql: GraphQLClient, persona: Any) -> str:
-    return str((await gql.execute(EVENT_CURSOR, as_=persona))["data"]["eventCursor"])
 
 
 async def test_counts_mentions_and_reads_from_other_devices(

@@ -154,7 +154,7 @@ class EventSubscriptions:
                 yield item
                 return
             if isinstance(item, Signal):
-                presence = presence_changed(item)
+                presence = presence_changed(item, viewer.user_id)
                 if presence is not None:
                     yield presence
                 continue

@@ -108,10 +108,14 @@ class ViewerStream:
         ]
 
 
-def presence_changed(signal: Signal) -> gql.PresenceChanged | None:
+def presence_changed(signal: Signal, viewer_id: uuid.UUID | None) -> gql.PresenceChanged | None:
+    """Someone else's presence change (one's own connecting is no news to oneself)."""
     if signal.type != PRESENCE_CHANGED:
         return None
+    user_id = uuid.UUID(signal.payload["user_id"])
+    if user_id == viewer_id:
+        return None
     return gql.PresenceChanged(
-        user_db_id=uuid.UUID(signal.payload["user_id"]),
+        user_db_id=user_id,
         presence=Presence(signal.payload["presence"]),
     )
