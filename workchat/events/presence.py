@@ -20,8 +20,9 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 
 from workchat.db.base import utcnow
 from workchat.db.engine import Database
@@ -32,7 +33,8 @@ from workchat.events.signals import PRESENCE_CHANGED, Signal
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 15.0
-EXPIRY_SECONDS = 45.0
+# Two missed heartbeats: a crashed process's users are offline within 30 + 15 = 45 s.
+EXPIRY_SECONDS = 30.0
 
 
 class Presence(enum.StrEnum):
@@ -57,6 +59,7 @@ class PresenceTracker:
         self._orgs: dict[uuid.UUID, uuid.UUID] = {}
         self._active: dict[uuid.UUID, datetime] = {}
         self._away: set[uuid.UUID] = set()  # local users last announced away
+        self._touched: set[uuid.UUID] = set()  # active since the last heartbeat
         self._lock = asyncio.Lock()
 
     # Sockets -----------------------------------------------------------------------------
@@ -102,6 +105,7 @@ class PresenceTracker:
         if user_id not in self._sockets:
             return False
         self._active[user_id] = utcnow()
+        self._touched.add(user_id)
         return user_id in self._away
 
     async def back(self, user_id: uuid.UUID) -> None:
@@ -140,14 +144,23 @@ class PresenceTracker:
                     .where(PresenceRow.process_id == self.process_id)
                     .values(heartbeat_at=now)
                 )
-                for user_id, active_at in self._active.items():
+                # Only users active since the last beat; one executemany for all of them.
+                active = [
+                    {"uid": user_id, "pid": self.process_id, "at": self._active[user_id]}
+                    for user_id in self._touched
+                    if user_id in self._active
+                ]
+                self._touched.clear()
+                if active:
+                    table = cast(Table, PresenceRow.__table__)
                     await session.execute(
-                        update(PresenceRow)
+                        update(table)
                         .where(
-                            PresenceRow.user_id == user_id,
-                            PresenceRow.process_id == self.process_id,
+                            table.c.user_id == bindparam("uid"),
+                            table.c.process_id == bindparam("pid"),
                         )
-                        .values(active_at=active_at)
+                        .values(active_at=bindparam("at")),
+                        active,
                     )
             newly_away = [
                 user_id

@@ -73,6 +73,10 @@ async def test_away_after_inactivity_and_back_on_activity(
     assert tracker.touch(bob.id) is True
     await tracker.back(bob.id)
     assert (await tracker.states([bob.id]))[bob.id].presence is Presence.ONLINE
+    # Activity reaches the table with the next heartbeat (one statement for all users).
+    tracker.touch(bob.id)
+    await tracker.heartbeat()
+    assert (await tracker.states([bob.id]))[bob.id].presence is Presence.ONLINE
     await tracker.disconnected(bob.org_id, bob.id)
     assert (await tracker.states([bob.id]))[bob.id].presence is Presence.OFFLINE
 
