@@ -22,7 +22,6 @@ Most callers want ``workchat.events.feed.follow`` (replay from a cursor, then li
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections import deque
@@ -132,12 +131,16 @@ class EventHub:
         finally:
             feed.listeners.discard(listener)
             if not feed.listeners and self._feeds.get(org_id) is feed:
-                self._stop(org_id)
+                await self._stop(org_id)
 
-    def _stop(self, org_id: uuid.UUID) -> None:
+    async def _stop(self, org_id: uuid.UUID) -> None:
+        """Cancel the org's pump and wait until it has let go of its connections (a pump
+        cancelled mid-read and left behind could outlive the database engine)."""
         feed = self._feeds.pop(org_id, None)
         if feed is not None and feed.task is not None:
             feed.task.cancel()
+            # wait() does not raise the pump's CancelledError, only our own cancellation.
+            await asyncio.wait({feed.task})
 
     async def _pump(self, org_id: uuid.UUID, feed: _OrgFeed) -> None:
         backoff = INITIAL_BACKOFF_SECONDS
@@ -201,10 +204,5 @@ class EventHub:
                 listener.offer(event)
 
     async def close(self) -> None:
-        feeds = list(self._feeds.values())
         for org_id in list(self._feeds):
-            self._stop(org_id)
-        for feed in feeds:
-            if feed.task is not None:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await feed.task
+            await self._stop(org_id)
