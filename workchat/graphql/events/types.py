@@ -203,7 +203,6 @@ class MembershipChange(Enum):
     JOINED = strawberry.enum_value("joined", description="The viewer joined the channel.")
     LEFT = strawberry.enum_value("left", description="The viewer left the channel.")
     INVITED = strawberry.enum_value("invited", description="Another member added the viewer.")
-    REMOVED = strawberry.enum_value("removed", description="Someone removed the viewer.")
     RENAMED = strawberry.enum_value("renamed", description="The channel was renamed.")
     MADE_PRIVATE = strawberry.enum_value(
         "made_private", description="The channel's privacy changed."
@@ -213,7 +212,7 @@ class MembershipChange(Enum):
 
 
 @strawberry.type(
-    description="The viewer joined, left, was invited to or removed from a channel, or a "
+    description="The viewer joined, left or was invited to a channel, or a "
     "channel they are in was renamed, made private, updated or archived."
 )
 class MembershipChanged(ChannelEventBase):
