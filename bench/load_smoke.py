@@ -103,7 +103,7 @@ def print_table(rows: list[dict[str, str]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=30)
-    parser.add_argument("--spawn-rate", type=float, default=10)
+    parser.add_argument("--spawn-rate", type=float, default=5)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite)")
     args = parser.parse_args(argv)

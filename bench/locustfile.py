@@ -200,7 +200,8 @@ class Subscriptions:
 
 
 class ChatUser(HttpUser):
-    wait_time = between(0.5, 2.0)
+    # A busy chat user: one action every two seconds on average.
+    wait_time = between(1.0, 3.0)
     numbers = itertools.count()
 
     def on_start(self) -> None:

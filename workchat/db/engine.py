@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event, text
@@ -46,6 +48,10 @@ def _configure_sqlite(engine: AsyncEngine, settings: Settings, *, begin: str) ->
         conn.exec_driver_sql(begin)
 
 
+# Set while this task holds the SQLite write lock: a nested write session must not wait on it.
+_holds_write_lock: ContextVar[bool] = ContextVar("holds_write_lock", default=False)
+
+
 class Database:
     """Owns the engines. ``read_session`` for queries, ``write_session`` for actions.
 
@@ -66,6 +72,7 @@ class Database:
         else:
             self.engine = create_async_engine(self.url, pool_size=10, max_overflow=20)
             self.write_engine = self.engine
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
 
@@ -80,8 +87,20 @@ class Database:
 
     @asynccontextmanager
     async def write_session(self) -> AsyncIterator[AsyncSession]:
-        async with self._writer() as session:
-            yield session
+        if self._write_lock is None or _holds_write_lock.get():
+            async with self._writer() as session:
+                yield session
+            return
+        # SQLite has one writer. Queueing this process's writers on an asyncio lock makes
+        # them go in arrival order, instead of polling the file lock on busy_timeout (where
+        # an unlucky writer can wait past the timeout while later ones get through).
+        async with self._write_lock:
+            token = _holds_write_lock.set(True)
+            try:
+                async with self._writer() as session:
+                    yield session
+            finally:
+                _holds_write_lock.reset(token)
 
     async def ping(self) -> bool:
         try:
