@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from workchat.events.retention import run_pruner
+from workchat.graphql.limits import HeaderLimit
 from workchat.graphql.schema import create_schema
 from workchat.graphql.view import WorkchatGraphQL
 from workchat.services import Services
@@ -66,5 +67,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         ],
         lifespan=lifespan,
     )
+    # Outermost: oversized headers or a declared oversized body are refused before routing.
+    app.add_middleware(HeaderLimit, settings=settings)
     app.state.services = services
     return app

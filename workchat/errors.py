@@ -43,6 +43,10 @@ class RequestErrorCode(StrEnum):
     # A query's argument is unusable (a page size, a cursor): queries have no payload
     # to carry a UserError, so the whole request fails with the same word.
     INVALID_INPUT = "INVALID_INPUT"
+    # A request over a size limit (body, headers, query text), refused before parsing.
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    # A query or mutation ran longer than the server's execution budget.
+    TIMEOUT = "TIMEOUT"
     # A search string does not parse; ``extensions.position`` says where.
     INVALID_QUERY = "INVALID_QUERY"
 

@@ -45,6 +45,25 @@ class Settings:
     max_query_depth: int = 12
     max_query_aliases: int = 30
     max_query_tokens: int = 5000
+    # Limits of one document after fragment expansion (checked in one linear pass before
+    # the other validation rules; docs/adr/0011-dos-request-limits.md): selections (fields,
+    # spreads, inline fragments), directives, root fields of a mutation, and copies of one
+    # response path (field merging compares those pairwise).
+    max_query_selections: int = 1000
+    max_query_directives: int = 50
+    max_mutation_fields: int = 10
+    max_repeated_fields: int = 20
+    # Limits of one HTTP request, refused before parsing: the body, all headers together,
+    # the query text, and the variables' nesting and number of values.
+    max_request_bytes: int = 1024 * 1024
+    max_header_bytes: int = 16 * 1024
+    max_query_bytes: int = 100 * 1024
+    max_variables_depth: int = 10
+    max_variables_values: int = 1000
+    # Longest a query or mutation may run over HTTP before it is answered TIMEOUT.
+    execution_timeout_seconds: float = 10.0
+    # Schema introspection (__schema, __type); None: on in dev, off in prod.
+    introspection: bool | None = None
     create_demo_org: bool = True
     # Events older than this are pruned from the log; a subscriber resuming from an older
     # cursor gets ResyncRequired.
@@ -62,6 +81,10 @@ class Settings:
     @property
     def is_prod(self) -> bool:
         return self.env == "prod"
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.introspection if self.introspection is not None else not self.is_prod
 
     @property
     def is_sqlite(self) -> bool:
@@ -104,6 +127,9 @@ class Settings:
             "host": get("HOST") or "127.0.0.1",
             "sqlite_synchronous": sync,
             "create_demo_org": _bool(get("CREATE_DEMO_ORG"), default=env == "dev"),
+            "introspection": _bool(raw, default=False)
+            if (raw := get("INTROSPECTION")) is not None
+            else None,
         }
         for name in (
             "port",
@@ -116,6 +142,15 @@ class Settings:
             "max_query_depth",
             "max_query_aliases",
             "max_query_tokens",
+            "max_query_selections",
+            "max_query_directives",
+            "max_mutation_fields",
+            "max_repeated_fields",
+            "max_request_bytes",
+            "max_header_bytes",
+            "max_query_bytes",
+            "max_variables_depth",
+            "max_variables_values",
             "event_retention_days",
             "event_prune_interval_seconds",
             "presence_away_seconds",
@@ -136,7 +171,27 @@ class Settings:
             raise SettingsError(f"{PREFIX}EVENT_RETENTION_DAYS must be at least 1")
         if isinstance(interval, int) and interval < 0:
             raise SettingsError(f"{PREFIX}EVENT_PRUNE_INTERVAL_SECONDS must not be negative")
-        for limit in ("max_subscriptions_per_socket", "max_sockets_per_user"):
+        timeout = get("EXECUTION_TIMEOUT_SECONDS")
+        if timeout is not None:
+            try:
+                kwargs["execution_timeout_seconds"] = float(timeout)
+            except ValueError:
+                raise SettingsError(f"{PREFIX}EXECUTION_TIMEOUT_SECONDS must be a number") from None
+            if not kwargs["execution_timeout_seconds"] > 0:  # type: ignore[operator]
+                raise SettingsError(f"{PREFIX}EXECUTION_TIMEOUT_SECONDS must be positive")
+        for limit in (
+            "max_subscriptions_per_socket",
+            "max_sockets_per_user",
+            "max_query_selections",
+            "max_query_directives",
+            "max_mutation_fields",
+            "max_repeated_fields",
+            "max_request_bytes",
+            "max_header_bytes",
+            "max_query_bytes",
+            "max_variables_depth",
+            "max_variables_values",
+        ):
             value = kwargs.get(limit)
             if isinstance(value, int) and value < 1:
                 raise SettingsError(f"{PREFIX}{limit.upper()} must be at least 1")

@@ -9,13 +9,8 @@ from typing import Annotated, Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ValidationCache,
-)
-from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
-from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import Info
@@ -30,6 +25,7 @@ from workchat.graphql.context import Context
 from workchat.graphql.errors import ErrorCodes
 from workchat.graphql.events.mutations import TypingMutations
 from workchat.graphql.events.subscriptions import EventQueries, EventSubscriptions
+from workchat.graphql.limits import BoundedValidation, cost_limits
 from workchat.graphql.messages.mutations import MessageMutations
 from workchat.graphql.messages.queries import MessageQueries
 from workchat.graphql.node import NodeQueries
@@ -121,15 +117,12 @@ class WorkchatSchema(strawberry.Schema):
         with the request id."""
 
 
-VALIDATION_CACHE_SIZE = 256
-
-
 def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
-    limit_rules: list[type[ASTValidationRule]] = [
-        depth_limit_rule(settings.max_query_depth, None),
-        alias_limit_rule(settings.max_query_aliases),
-    ]
+    limits = cost_limits(settings)
+    extra_rules: list[type[ASTValidationRule]] = []
+    if not settings.introspection_enabled:
+        extra_rules.append(NoSchemaIntrospectionCustomRule)
     return WorkchatSchema(
         query=Query,
         mutation=Mutation,
@@ -140,11 +133,12 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
             # First, so the operation's DataLoaders exist for everything after it.
             OperationLoaders,
             PresenceActivity,
-            # Limit rules are built once per schema so validation results can be cached
-            # (the stock limiter extensions build a new rule class on every request).
-            lambda: AddValidationRules(limit_rules),
+            lambda: AddValidationRules(extra_rules),
+            # Parsing stops after max_query_tokens tokens; then one linear pass measures the
+            # expanded document (depth, fields, aliases, directives, mutation fields) and
+            # refuses it before the validation rules run (docs/adr/0011-dos-request-limits.md).
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-            lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
+            lambda: BoundedValidation(limits),
             lambda: ErrorCodes(hide_suggestions=settings.is_prod),
         ],
     )

@@ -16,12 +16,22 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from workchat.auth.authenticate import AuthenticationFailed, authenticate
 from workchat.errors import RequestErrorCode
 from workchat.graphql.context import Context
+from workchat.graphql.limits import (
+    Refused,
+    RequestLimits,
+    decode_request,
+    execute_http,
+    read_body,
+    replay,
+)
 from workchat.graphql.session_guard import guard_session
 from workchat.services import Services
 
@@ -58,6 +68,9 @@ class WorkchatGraphQL(GraphQL[Context, None]):
         )
         self.services = services
         self.max_sockets_per_user = settings.max_sockets_per_user
+        self.max_request_bytes = settings.max_request_bytes
+        self.request_limits = RequestLimits.from_settings(settings)
+        self.execution_timeout_seconds = settings.execution_timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -66,12 +79,44 @@ class WorkchatGraphQL(GraphQL[Context, None]):
                 await refusal(scope, receive, send)
                 return
             try:
-                response = await self.run(Request(scope, receive))
+                response = await self._run_http(scope, receive)
             except HTTPException as exc:
                 response = error_response(exc.status_code, RequestErrorCode.BAD_REQUEST, exc.reason)
+            except Refused as exc:
+                response = exc.response()
             await response(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+    async def _run_http(self, scope: Scope, receive: Receive) -> Response:
+        """Read the body up to its limit first, then let Strawberry run the request."""
+        if scope["method"] == "POST":
+            receive = replay(await read_body(receive, self.max_request_bytes))
+        response: Response = await self.run(Request(scope, receive))
+        return response
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Strict UTF-8 and bounded JSON (workchat.graphql.limits.decode_request)."""
+        raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+        return decode_request(raw, self.request_limits)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Queries and mutations only, POSTed, within the execution budget."""
+        if request_adapter.method != "POST":
+            raise Refused(
+                405, RequestErrorCode.BAD_REQUEST, "GraphQL requests must be POSTed as JSON"
+            )
+        return await execute_http(
+            self.schema, request_data, context, root_value, self.execution_timeout_seconds
+        )
 
     def _refuse(self, request: Request) -> Response | None:
         """Only POST application/json executes; GET serves GraphiQL (dev) and nothing else."""
