@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+)
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
@@ -33,7 +39,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from workchat.errors import RequestErrorCode
-from workchat.graphql.cost import CostLimits, analyse
+from workchat.graphql.cost import CostLimits, Refusal, analyse
 from workchat.settings import Settings
 
 
@@ -240,6 +246,14 @@ class BoundedValidation(SchemaExtension):
         document = context.graphql_document
         assert document is not None
         refusal = analyse(document, self.limits).refusal
+        # Strawberry runs the first operation when none is named; the spec says refuse.
+        if refusal is None and getattr(context, "_provided_operation_name", None) is None:
+            operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+            if len(operations) > 1:
+                refusal = Refusal(
+                    RequestErrorCode.GRAPHQL_VALIDATION_FAILED,
+                    "Must provide operation name if query contains multiple operations.",
+                )
         if refusal is not None:
             context.pre_execution_errors = [
                 GraphQLError(refusal.message, extensions={"code": refusal.code.value})
