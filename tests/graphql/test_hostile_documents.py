@@ -4,6 +4,7 @@ work linear in the document's size (docs/adr/0011-dos-request-limits.md)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -237,3 +238,28 @@ def test_depth_ignores_introspection_and_counts_through_spreads() -> None:
     assert refusal is not None and "depth" in refusal.message
     introspection = "{ __schema { " + "types { " * 20 + "name" + " }" * 20 + " } }"
     assert analyse(parse(introspection), limits_).refusal is None
+
+
+async def test_slow_operation_is_stopped_at_the_execution_budget(
+    client_with: ClientFactory, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query still running at execution_timeout_seconds is stopped and answered 503
+    TIMEOUT (a resolver that never finishes stands in for a slow one); the server goes on
+    answering."""
+    client = await client_with(execution_timeout_seconds=0.2)
+    gql = GraphQLClient(client)
+    token = await gql.token_for(personas.alice)
+    never = asyncio.Event()
+
+    async def stuck(*_args: Any, **_kwargs: Any) -> Any:
+        await never.wait()
+
+    monkeypatch.setattr("workchat.actions.users.list_users", stuck)
+    response = await client.post(
+        "/graphql",
+        json={"query": "{ users { totalCount } }"},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 503
+    assert codes(response.json()) == ["TIMEOUT"]
+    assert (await gql.execute("{ __typename }"))["data"] == {"__typename": "Query"}
