@@ -99,3 +99,40 @@ def test_event_retention_settings(tmp_path: Path) -> None:
         Settings.from_mapping({"WORKCHAT_EVENT_PRUNE_INTERVAL_SECONDS": "-1"})
     with pytest.raises(SettingsError, match="must be an integer"):
         Settings.from_mapping({"WORKCHAT_EVENT_RETENTION_DAYS": "a week"})
+
+
+def test_request_limit_settings(tmp_path: Path) -> None:
+    """The hardening limits read from WORKCHAT_*; each must be positive."""
+    base = {"WORKCHAT_DATA_DIR": str(tmp_path)}
+    custom = Settings.from_mapping(
+        {
+            **base,
+            "WORKCHAT_MAX_MUTATION_FIELDS": "3",
+            "WORKCHAT_MAX_REQUEST_BYTES": "2048",
+            "WORKCHAT_MAX_QUERY_SELECTIONS": "50",
+            "WORKCHAT_EXECUTION_TIMEOUT_SECONDS": "2.5",
+        }
+    )
+    assert (custom.max_mutation_fields, custom.max_request_bytes) == (3, 2048)
+    assert (custom.max_query_selections, custom.execution_timeout_seconds) == (50, 2.5)
+    for name in ("WORKCHAT_MAX_MUTATION_FIELDS", "WORKCHAT_MAX_HEADER_BYTES"):
+        with pytest.raises(SettingsError, match="must be at least 1"):
+            Settings.from_mapping({**base, name: "0"})
+    with pytest.raises(SettingsError, match="EXECUTION_TIMEOUT_SECONDS must be positive"):
+        Settings.from_mapping({**base, "WORKCHAT_EXECUTION_TIMEOUT_SECONDS": "0"})
+    with pytest.raises(SettingsError, match="EXECUTION_TIMEOUT_SECONDS must be a number"):
+        Settings.from_mapping({**base, "WORKCHAT_EXECUTION_TIMEOUT_SECONDS": "soon"})
+
+
+@pytest.mark.parametrize(
+    ("env", "value", "enabled"),
+    [("dev", None, True), ("prod", None, False), ("prod", "true", True), ("dev", "0", False)],
+)
+def test_introspection_defaults_to_the_environment(
+    tmp_path: Path, env: str, value: str | None, enabled: bool
+) -> None:
+    values = {"WORKCHAT_DATA_DIR": str(tmp_path), "WORKCHAT_ENV": env}
+    values["WORKCHAT_SECRET_KEY"] = "k" * 32
+    if value is not None:
+        values["WORKCHAT_INTROSPECTION"] = value
+    assert Settings.from_mapping(values).introspection_enabled is enabled

@@ -11,12 +11,18 @@ from typing import Any
 import httpx
 import pytest
 from graphql import get_introspection_query, parse
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+from websockets.typing import Subprotocol
 
 import workchat.graphql.limits as limits
 from tests.support.db import snapshot
 from tests.support.graphql_client import ClientFactory, GraphQLClient, codes
 from tests.support.hostile import CREATE_CHANNEL, Hostile, fan_out, graphql, hostile_requests
 from tests.support.personas import Personas
+from tests.support.websocket import PROTOCOL, connected, receive
+from tests.support.websocket import send as ws_send
+from tests.support.websocket import socket as ws_socket
 from workchat.graphql.cost import analyse
 from workchat.graphql.limits import cost_limits
 from workchat.services import Services
@@ -263,3 +269,34 @@ async def test_slow_operation_is_stopped_at_the_execution_budget(
     assert response.status_code == 503
     assert codes(response.json()) == ["TIMEOUT"]
     assert (await gql.execute("{ __typename }"))["data"] == {"__typename": "Query"}
+
+
+async def test_websocket_documents_go_through_the_same_cost_pass(
+    live_server: str, gql: GraphQLClient, personas: Personas, validations: list[str]
+) -> None:
+    """A fan-out subscribed over graphql-transport-ws is refused with QUERY_TOO_COMPLEX by
+    the same pass, before the validation rules; the socket stays usable."""
+    token = await gql.token_for(personas.bob)
+    validations.clear()
+    async with ws_socket(live_server) as ws:
+        await connected(ws, token)
+        await ws_send(ws, {"id": "1", "type": "subscribe", "payload": {"query": fan_out(30)}})
+        message = await receive(ws)
+        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+        assert [e["extensions"]["code"] for e in errors] == ["QUERY_TOO_COMPLEX"]
+        assert validations == []
+        await ws_send(ws, {"id": "2", "type": "subscribe", "payload": {"query": "{ __typename }"}})
+        assert (await receive(ws))["payload"] == {"data": {"__typename": "Query"}}
+
+
+async def test_websocket_handshake_with_oversized_headers_is_refused(live_server: str) -> None:
+    """Headers over max_header_bytes refuse the WebSocket handshake (HTTP 403)."""
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(
+            f"ws://{live_server}/graphql",
+            subprotocols=[Subprotocol(PROTOCOL)],
+            additional_headers={f"x-pad-{i}": "x" * 6000 for i in range(3)},
+            open_timeout=5,
+        ):
+            pass
+    assert refused.value.response.status_code == 403
