@@ -168,6 +168,13 @@ def hostile_requests() -> list[Hostile]:
             "BAD_REQUEST",
         ),
         Hostile(
+            "subscription over POST, multipart accept",
+            graphql("subscription { heartbeat }"),
+            400,
+            "BAD_REQUEST",
+            headers={"accept": 'multipart/mixed;subscriptionSpec="1.0"'},
+        ),
+        Hostile(
             "two operations, no operationName",
             graphql("query A { __typename } query B { __typename }"),
             200,
