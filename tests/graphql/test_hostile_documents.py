@@ -218,6 +218,7 @@ def test_cost_pass_refusals_name_the_limit() -> None:
     assert "directives" in refusal(
         "{ " + " ".join("__typename @skip(if: false)" for _ in range(51)) + " }"
     )
+    assert "directives" in refusal("query Q" + " @skip(if: false)" * 51 + " { __typename }")
     chain = " ".join(f"fragment C{i} on User {{ ...C{i + 1} }}" for i in range(2000))
     assert "within itself" in refusal(
         "{ viewer { ...C0 } } " + chain + " fragment C2000 on User { ...C0 }"

@@ -1,12 +1,14 @@
 """What one GraphQL document costs once its fragments are expanded, computed in one pass
 whose work is linear in the document's size.
 
-Every fragment is summarised once (its field selections, aliases, directives, depth, and the
-response names of its top level) and a spread adds the summary instead of walking the
-fragment again. A document whose fragments each spread the next one twice therefore costs a
-few hundred steps to measure, not 2^n, and is refused before any other validation rule (some
-of which walk every path) sees it. Fragment cycles are found on the way. Nothing here
-recurses, so no nesting depth can exhaust the Python stack.
+Every fragment is summarised once (its selections, aliases, directives and depth) and a
+spread adds the summary instead of walking the fragment again. A document whose fragments
+each spread the next one twice therefore costs a few hundred steps to measure, not 2^n, and
+is refused before any other validation rule (some of which walk every path) sees it.
+Fragment cycles, duplicate and unused fragments are found on the way. Only a document whose
+expanded size is within the selection limit is then walked literally, to count repeated
+response paths and a mutation's root fields. Nothing here recurses, so no nesting depth can
+exhaust the Python stack.
 
 docs/adr/0011-dos-request-limits.md says why these measures and limits.
 """
@@ -216,9 +218,14 @@ def analyse(document: DocumentNode, limits: CostLimits) -> Analysis:
                 )
                 return analysis
             fragments[name] = _summarise(definition.selection_set, analysis)
+            fragments[name].directives += len(definition.directives or ())
             definitions[name] = definition
         elif isinstance(definition, OperationDefinitionNode):
-            operations.append((definition, _summarise(definition.selection_set, analysis)))
+            summary = _summarise(definition.selection_set, analysis)
+            summary.directives += len(definition.directives or ()) + sum(
+                len(variable.directives or ()) for variable in definition.variable_definitions or ()
+            )
+            operations.append((definition, summary))
     order, cycle = _order(fragments, analysis)
     if cycle is not None:
         analysis.refusal = cycle
