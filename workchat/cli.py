@@ -92,6 +92,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=port,
         log_level=args.log_level,
         ws="websockets-sansio",
+        # X-Forwarded-For is believed only from WORKCHAT_TRUSTED_PROXIES (rate limits key on
+        # the client address); uvicorn's own default would trust any local peer.
+        proxy_headers=False,
         # Ping every socket every 15 s and close one that does not answer within 15 s: a
         # vanished peer's subscriptions and presence end instead of lingering.
         ws_ping_interval=WS_PING_SECONDS,
