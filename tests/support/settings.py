@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ def test_settings(data_dir: Path, **overrides: Any) -> Settings:
         # Out of the way of tests that log in or post a lot from one address; the
         # rate-limit tests set their own small limits.
         **{name: "100000/second" for name in RATE_LIMIT_SETTINGS},
+        # Tests whose bus is Redis count there too: each test apart from the others.
+        "rate_limit_key_prefix": f"test-{uuid.uuid4().hex}",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

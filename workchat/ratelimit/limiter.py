@@ -147,5 +147,7 @@ class RateLimits:
 
     @staticmethod
     def _refusal(reset_time: float) -> RateLimited:
-        retry_after = max(1, math.ceil(reset_time - time.time()))
+        # Whole seconds, rounded up past the window's edge: the window still holds an entry
+        # exactly ``expiry`` old, and Redis hands back times rounded to 14 digits (0.1 ms).
+        retry_after = max(1, math.floor(reset_time - time.time() + 0.01) + 1)
         return RateLimited("too many requests; retry later", retry_after)
