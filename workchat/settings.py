@@ -195,6 +195,17 @@ class Settings:
         checkpoints = kwargs.get("audit_checkpoint_interval_seconds")
         if isinstance(checkpoints, int) and checkpoints < 0:
             raise SettingsError(f"{PREFIX}AUDIT_CHECKPOINT_INTERVAL_SECONDS must not be negative")
+        key = str(kwargs["audit_checkpoint_key"])
+        if key and len(key.encode()) < MIN_SECRET_BYTES:
+            raise SettingsError(
+                f"{PREFIX}AUDIT_CHECKPOINT_KEY must be at least {MIN_SECRET_BYTES} bytes"
+            )
+        has_key = bool(key) or "audit_checkpoint_key_file" in kwargs
+        if checkpoints and not (has_key and "audit_checkpoint_file" in kwargs):
+            raise SettingsError(
+                f"{PREFIX}AUDIT_CHECKPOINT_INTERVAL_SECONDS needs {PREFIX}AUDIT_CHECKPOINT_FILE "
+                f"and {PREFIX}AUDIT_CHECKPOINT_KEY (or {PREFIX}AUDIT_CHECKPOINT_KEY_FILE)"
+            )
         away = kwargs.get("presence_away_seconds")
         if isinstance(away, int) and away < 1:
             raise SettingsError(f"{PREFIX}PRESENCE_AWAY_SECONDS must be at least 1")
