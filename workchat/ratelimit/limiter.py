@@ -4,6 +4,8 @@ until a retry can succeed."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import math
 import time
@@ -126,6 +128,13 @@ class RateLimits:
         await self._hit(self.subscriptions_user, "subscriptions-user", str(user_id))
 
     async def close(self) -> None:
+        if isinstance(self.storage, MemoryStorage):
+            # Its expiry sweeper is a task of this event loop: end it with the loop's work.
+            timer = self.storage.timer
+            if timer is not None and not timer.done():
+                timer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await timer
         if isinstance(self.storage, RedisStorage):
             # redis-py keeps a connection pool per storage; give its sockets back.
             client = getattr(self.storage.bridge, "storage", None)
