@@ -132,11 +132,11 @@ async def test_failures_per_account_and_address(
 
 
 async def test_account_limit_does_not_lock_the_owner_out(
-    services: Services, personas: Personas, store: str
+    services: Services, personas: Personas, store: str, clock: Clock
 ) -> None:
     """Failures from many addresses exhaust the account's limit: failing addresses are then
     refused and a fresh address gets a single guess, but the owner, from an address that
-    was not failing, still logs in."""
+    was not failing, still logs in; and the lockout ends after ``retryAfter``."""
     async with limited_apps(
         services,
         store,
@@ -146,12 +146,16 @@ async def test_account_limit_does_not_lock_the_owner_out(
         for index in range(4):
             bot = server.client(f"198.51.100.{index + 1}")
             assert failed(await login(bot, personas.bob.email, f"guess-{index}"))
-        rate_limited(await login(server.client("198.51.100.1"), personas.bob.email, "guess"))
+        locked_out = server.client("198.51.100.1")
+        retry_after = rate_limited(await login(locked_out, personas.bob.email, "guess"))
+        assert retry_after <= 3601
         fresh = server.client("198.51.100.99")
         assert failed(await login(fresh, personas.bob.email, "one-more-guess"))
         rate_limited(await login(fresh, personas.bob.email, PASSWORD))
         owner = server.client("192.0.2.10")
         assert logged_in(await login(owner, personas.bob.email, PASSWORD))
+        clock.advance(retry_after)
+        assert logged_in(await login(locked_out, personas.bob.email, PASSWORD))
 
 
 async def test_a_successful_login_clears_the_address_failures(
