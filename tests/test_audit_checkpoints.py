@@ -215,12 +215,21 @@ def test_a_forged_checkpoint_is_reported(
 
 
 def test_checkpoint_needs_a_key(
-    cli: Callable[..., int], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli: Callable[..., int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    assert cli("audit", "checkpoint", "--org", "Acme", "--file", str(tmp_path / "x")) == 0
+    [line] = capsys.readouterr().out.splitlines()
     monkeypatch.delenv("WORKCHAT_AUDIT_CHECKPOINT_KEY")
     assert cli("audit", "checkpoint") == 2
     assert "AUDIT_CHECKPOINT_KEY" in capsys.readouterr().err
+    # Checkpoints cannot be checked without the key (rather than silently skipped).
+    assert cli("audit", "verify", "--checkpoint", line) == 2
+    assert "AUDIT_CHECKPOINT_KEY" in capsys.readouterr().err
     assert cli("audit", "verify", "--checkpoint", "wcap1 nonsense") == 2
+    assert "malformed checkpoint" in capsys.readouterr().err
     monkeypatch.setenv("WORKCHAT_AUDIT_CHECKPOINT_KEY", "short")
     assert cli("audit", "checkpoint") == 2
     assert "at least 32 bytes" in capsys.readouterr().err
