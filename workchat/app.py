@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from workchat.audit_anchor import checkpoint_key, run_checkpointer
 from workchat.events.retention import run_pruner
 from workchat.graphql.limits import HeaderLimit
 from workchat.graphql.schema import create_schema
@@ -44,13 +45,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if settings.event_prune_interval_seconds > 0:
             pruner = asyncio.create_task(run_pruner(services.db, settings))
         presence = asyncio.create_task(services.presence.run())
+        checkpointer = None
+        if settings.audit_checkpoint_interval_seconds > 0:
+            # The key is read now, so a missing or short key stops the start, loudly.
+            key = checkpoint_key(settings)
+            checkpointer = asyncio.create_task(run_checkpointer(services.db, settings, key))
         # What start-up built (schema, metadata, compiled statements) lives as long as the
         # process: out of the collector's way, full collections no longer stall requests.
         gc.freeze()
         try:
             yield
         finally:
-            for task in (pruner, presence):
+            for task in (pruner, presence, checkpointer):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):

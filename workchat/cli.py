@@ -92,6 +92,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=port,
         log_level=args.log_level,
         ws="websockets-sansio",
+        # X-Forwarded-For is believed only from WORKCHAT_TRUSTED_PROXIES (rate limits key on
+        # the client address); uvicorn's own default would trust any local peer.
+        proxy_headers=False,
         # Ping every socket every 15 s and close one that does not answer within 15 s: a
         # vanished peer's subscriptions and presence end instead of lingering.
         ws_ping_interval=WS_PING_SECONDS,
@@ -185,8 +188,19 @@ def cmd_export_schema(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
+    from workchat import audit_anchor as anchor
     from workchat.audit import verify_chain
     from workchat.db.models import Org
+
+    try:
+        checkpoints = _checkpoints_to_check(settings, args)
+        key = anchor.checkpoint_key(settings) if checkpoints else b""
+    except (anchor.CheckpointError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    good, forged = anchor.authenticate(checkpoints, key)
+    for finding in forged:
+        print(finding.message)
 
     async def work(services: Services) -> int:
         async with services.db.read_session() as session:
@@ -197,16 +211,75 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
             if args.org and not orgs:
                 print(f"error: no org named {args.org!r}", file=sys.stderr)
                 return 1
-            broken = 0
+            broken = len(forged)
+            known = {org.id for org in orgs}
+            if not args.org:
+                for org_id in sorted({c.org_id for c in good} - known, key=str):
+                    broken += 1
+                    print(f"BROKEN org {org_id}: checkpointed, but no longer in the database")
             for org in orgs:
+                mine = [c for c in good if c.org_id == org.id]
                 check = await verify_chain(session, org.id)
-                if check.first_bad is None:
-                    print(f"ok     {org.name}: {check.checked} entries")
-                else:
+                findings = await anchor.check_against(session, org.id, mine)
+                if check.first_bad is not None:
                     broken += 1
                     bad = check.first_bad
                     print(f"BROKEN {org.name}: entry seq={bad.seq} id={bad.id}: {check.reason}")
+                elif findings:
+                    broken += 1
+                for finding in findings:
+                    print(f"BROKEN {org.name}: {finding.message}")
+                if check.first_bad is None and not findings:
+                    anchored = f"; matches {len(mine)} checkpoint(s)" if mine else ""
+                    print(f"ok     {org.name}: {check.checked} entries{anchored}")
         return 1 if broken else 0
+
+    return _run(settings, work)
+
+
+def _checkpoints_to_check(settings: Settings, args: argparse.Namespace) -> list[Any]:
+    """Checkpoints from ``--checkpoint`` lines and ``--checkpoints FILE`` (default: the
+    configured checkpoint file, when it exists)."""
+    from workchat import audit_anchor as anchor
+
+    found = [
+        anchor.parse_line(line, f"--checkpoint #{index}")
+        for index, line in enumerate(args.checkpoint or [], start=1)
+    ]
+    path = args.checkpoints or settings.audit_checkpoint_file
+    if path is not None and (args.checkpoints or Path(path).exists()):
+        found.extend(anchor.read_file(Path(path)))
+    return found
+
+
+def cmd_audit_checkpoint(settings: Settings, args: argparse.Namespace) -> int:
+    """Print a signed checkpoint line per org (and append them to the checkpoint file)."""
+    from workchat import audit_anchor as anchor
+    from workchat.db.models import Org
+
+    try:
+        key = anchor.checkpoint_key(settings)
+    except anchor.CheckpointError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    async def work(services: Services) -> int:
+        org_ids = None
+        if args.org:
+            async with services.db.read_session() as session:
+                org_id = await session.scalar(select(Org.id).where(Org.name == args.org))
+            if org_id is None:
+                print(f"error: no org named {args.org!r}", file=sys.stderr)
+                return 1
+            org_ids = [org_id]
+        taken = await anchor.take_checkpoints(services.db, key, org_ids)
+        for checkpoint in taken:
+            print(checkpoint.line())
+        target = args.file or settings.audit_checkpoint_file
+        if target is not None:
+            anchor.append(Path(target), taken)
+            print(f"appended {len(taken)} checkpoints to {target}", file=sys.stderr)
+        return 0
 
     return _run(settings, work)
 
@@ -371,9 +444,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="audit trail tools")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    verify = audit_sub.add_parser("verify", help="check every org's hash chain")
+    verify = audit_sub.add_parser(
+        "verify", help="check every org's hash chain (and against signed checkpoints)"
+    )
     verify.add_argument("--org", help="only this org (by name)")
+    verify.add_argument(
+        "--checkpoint",
+        action="append",
+        metavar="LINE",
+        help="a checkpoint line from `audit checkpoint` (repeatable)",
+    )
+    verify.add_argument(
+        "--checkpoints",
+        metavar="FILE",
+        help="a file of checkpoint lines (default: WORKCHAT_AUDIT_CHECKPOINT_FILE if it exists)",
+    )
     verify.set_defaults(handler=cmd_audit_verify)
+    checkpoint = audit_sub.add_parser(
+        "checkpoint", help="print a signed checkpoint of each org's chain head, to keep elsewhere"
+    )
+    checkpoint.add_argument("--org", help="only this org (by name)")
+    checkpoint.add_argument(
+        "--file", help="append to this file (default: WORKCHAT_AUDIT_CHECKPOINT_FILE, if set)"
+    )
+    checkpoint.set_defaults(handler=cmd_audit_checkpoint)
     export = audit_sub.add_parser("export", help="write entries as JSON Lines for archiving")
     export.add_argument("--since", help="only entries at or after this ISO date/time (UTC)")
     export.add_argument("--org", help="only this org (by name)")

@@ -11,6 +11,7 @@ from workchat.events.hub import EventHub
 from workchat.events.presence import PresenceTracker
 from workchat.events.reads import EventLog
 from workchat.events.typing import TypingThrottle
+from workchat.ratelimit import RateLimits
 from workchat.settings import Settings
 
 
@@ -23,6 +24,7 @@ class Services:
     passwords: Passwords
     typing: TypingThrottle
     presence: PresenceTracker
+    ratelimit: RateLimits
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
@@ -36,6 +38,7 @@ class Services:
             passwords=Passwords(settings),
             typing=TypingThrottle(),
             presence=PresenceTracker(db, bus, away_seconds=settings.presence_away_seconds),
+            ratelimit=RateLimits(settings),
         )
 
     async def start(self) -> None:
@@ -45,4 +48,5 @@ class Services:
         await self.presence.close()
         await self.hub.close()
         await self.bus.disconnect()
+        await self.ratelimit.close()
         await self.db.dispose()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -76,7 +78,36 @@ class Settings:
     # Limits of one WebSocket: operations running at once, and sockets one user may hold
     # open on one server process.
     max_subscriptions_per_socket: int = 50
+    # Sockets one user may hold open across every server process (counted through the
+    # presence table, which all processes share).
     max_sockets_per_user: int = 20
+    # Rate limits ("N/period", e.g. "5/minute", "20/5 minutes"), docs/adr/0012-rate-limits.md.
+    # Where the counters live: "" means the Redis of WORKCHAT_BROADCAST_URL when that is
+    # Redis (shared by every process), else this process's memory.
+    rate_limit_storage_url: str = ""
+    rate_limit_key_prefix: str = "workchat"
+    # Login attempts per client address; failed logins per (account, address); failed logins
+    # per account from every address (past it, only addresses without failures may try).
+    rate_limit_login_address: str = "30/minute"
+    rate_limit_login_failures: str = "5/5 minutes"
+    rate_limit_login_account_failures: str = "20/hour"
+    rate_limit_refresh_address: str = "30/minute"
+    rate_limit_mutations_user: str = "120/minute"
+    rate_limit_mutations_token: str = "60/minute"
+    rate_limit_subscriptions_user: str = "60/minute"
+    # Failed logins of one account are audited once per window (then at the 10th, 100th, ...
+    # failure, with the count), so anonymous callers cannot grow the audit log at will.
+    failed_login_audit_window_seconds: int = 600
+    # Proxies whose X-Forwarded-For is believed (addresses or CIDR networks); empty: the
+    # peer address is the client address.
+    trusted_proxies: tuple[str, ...] = ()
+    # Audit checkpoints (docs/adr/0013-audit-checkpoints.md): the signing key (or a file
+    # holding it) never lives in the database; checkpoints are appended to this file.
+    audit_checkpoint_key: str = field(default="", repr=False)
+    audit_checkpoint_key_file: Path | None = None
+    audit_checkpoint_file: Path | None = None
+    # How often the server appends a checkpoint (0: never; `workchat audit checkpoint` does).
+    audit_checkpoint_interval_seconds: int = 0
 
     @property
     def is_prod(self) -> bool:
@@ -130,7 +161,22 @@ class Settings:
             "introspection": _bool(raw, default=False)
             if (raw := get("INTROSPECTION")) is not None
             else None,
+            "trusted_proxies": _networks(get("TRUSTED_PROXIES")),
+            "audit_checkpoint_key": get("AUDIT_CHECKPOINT_KEY") or "",
         }
+        for name in ("audit_checkpoint_key_file", "audit_checkpoint_file"):
+            raw_path = get(name.upper())
+            if raw_path is not None:
+                kwargs[name] = Path(raw_path)
+        for name in (*RATE_LIMIT_SETTINGS, "rate_limit_storage_url", "rate_limit_key_prefix"):
+            raw_limit = get(name.upper())
+            if raw_limit is not None:
+                kwargs[name] = raw_limit
+        for name in RATE_LIMIT_SETTINGS:
+            if name in kwargs and not _rate_ok(str(kwargs[name])):
+                raise SettingsError(
+                    f"{PREFIX}{name.upper()} must look like '5/minute' or '20/5 minutes'"
+                )
         for name in (
             "port",
             "sqlite_busy_timeout_ms",
@@ -156,6 +202,8 @@ class Settings:
             "presence_away_seconds",
             "max_subscriptions_per_socket",
             "max_sockets_per_user",
+            "failed_login_audit_window_seconds",
+            "audit_checkpoint_interval_seconds",
         ):
             raw = get(name.upper())
             if raw is not None:
@@ -195,6 +243,24 @@ class Settings:
             value = kwargs.get(limit)
             if isinstance(value, int) and value < 1:
                 raise SettingsError(f"{PREFIX}{limit.upper()} must be at least 1")
+        for positive in ("failed_login_audit_window_seconds",):
+            value = kwargs.get(positive)
+            if isinstance(value, int) and value < 1:
+                raise SettingsError(f"{PREFIX}{positive.upper()} must be at least 1")
+        checkpoints = kwargs.get("audit_checkpoint_interval_seconds")
+        if isinstance(checkpoints, int) and checkpoints < 0:
+            raise SettingsError(f"{PREFIX}AUDIT_CHECKPOINT_INTERVAL_SECONDS must not be negative")
+        key = str(kwargs["audit_checkpoint_key"])
+        if key and len(key.encode()) < MIN_SECRET_BYTES:
+            raise SettingsError(
+                f"{PREFIX}AUDIT_CHECKPOINT_KEY must be at least {MIN_SECRET_BYTES} bytes"
+            )
+        has_key = bool(key) or "audit_checkpoint_key_file" in kwargs
+        if checkpoints and not (has_key and "audit_checkpoint_file" in kwargs):
+            raise SettingsError(
+                f"{PREFIX}AUDIT_CHECKPOINT_INTERVAL_SECONDS needs {PREFIX}AUDIT_CHECKPOINT_FILE "
+                f"and {PREFIX}AUDIT_CHECKPOINT_KEY (or {PREFIX}AUDIT_CHECKPOINT_KEY_FILE)"
+            )
         away = kwargs.get("presence_away_seconds")
         if isinstance(away, int) and away < 1:
             raise SettingsError(f"{PREFIX}PRESENCE_AWAY_SECONDS must be at least 1")
@@ -229,6 +295,40 @@ def _dev_secret(data_dir: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(secret)
     return secret
+
+
+RATE_LIMIT_SETTINGS = (
+    "rate_limit_login_address",
+    "rate_limit_login_failures",
+    "rate_limit_login_account_failures",
+    "rate_limit_refresh_address",
+    "rate_limit_mutations_user",
+    "rate_limit_mutations_token",
+    "rate_limit_subscriptions_user",
+)
+_RATE_RE = re.compile(
+    r"^\s*[1-9][0-9]*\s*(/|per)\s*([1-9][0-9]*\s*)?(second|minute|hour|day)s?\s*$", re.I
+)
+
+
+def _rate_ok(raw: str) -> bool:
+    return bool(_RATE_RE.match(raw))
+
+
+def _networks(raw: str | None) -> tuple[str, ...]:
+    """Trusted proxy addresses or networks, checked here so a typo fails at start-up."""
+    networks: list[str] = []
+    for item in (raw or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise SettingsError(
+                f"{PREFIX}TRUSTED_PROXIES: {item!r} is not an IP address or network"
+            ) from None
+    return tuple(networks)
 
 
 def _bool(raw: str | None, *, default: bool) -> bool:

@@ -39,7 +39,11 @@ async def test_failed_login_is_audited_without_the_password(
     assert caught.value.code is ErrorCode.INVALID_CREDENTIALS
     entry = (await audit_entries(services, personas.bob.org_id))[-1]
     assert entry.action == "auth.login_failed"
-    assert entry.diff["after"] == {"email": personas.bob.email, "reason": "bad_password"}
+    assert entry.diff["after"] == {
+        "email": personas.bob.email,
+        "reason": "bad_password",
+        "failures_in_window": 1,
+    }
     assert "wrong password" not in str(entry.diff)
     assert await _refresh_rows(services) == 0
 

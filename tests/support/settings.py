@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 from typing import Any
 
-from workchat.settings import Settings
+from workchat.settings import RATE_LIMIT_SETTINGS, Settings
 
 POSTGRES_URL = os.environ.get("WORKCHAT_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("WORKCHAT_TEST_REDIS_URL")
@@ -26,6 +27,11 @@ def test_settings(data_dir: Path, **overrides: Any) -> Settings:
         "argon2_memory_kib": 8,
         "argon2_parallelism": 1,
         "create_demo_org": False,
+        # Out of the way of tests that log in or post a lot from one address; the
+        # rate-limit tests set their own small limits.
+        **{name: "100000/second" for name in RATE_LIMIT_SETTINGS},
+        # Tests whose bus is Redis count there too: each test apart from the others.
+        "rate_limit_key_prefix": f"test-{uuid.uuid4().hex}",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ from workchat.db.base import utcnow
 from workchat.db.models import RefreshToken, User
 from workchat.errors import ActionError, ErrorCode
 from workchat.events import catalogue as ev
+from workchat.ratelimit import account_key
 from workchat.services import Services
 
 
@@ -64,25 +65,35 @@ def _issue(
     return row, IssuedSession(user, access, access_expires, secret, row.expires_at)
 
 
+def _audited_failure(count: int) -> bool:
+    """1, 10, 100, ...: the first failure in the window and each tenfold of it."""
+    while count % 10 == 0:
+        count //= 10
+    return count == 1
+
+
 async def login(services: Services, viewer: Viewer, email: str, password: str) -> IssuedSession:
     email = email.strip().lower()
     async with services.db.read_session() as session:
         user = await session.scalar(select(User).where(User.email == email))
     # Always verify (a dummy hash for unknown emails) so timing does not reveal accounts.
     ok = await services.passwords.verify(user.password_hash if user else None, password)
-    if user is None:
-        raise _invalid_credentials()
-    if not ok or not user.is_active:
-        # Audited (never with the attempted password), then refused.
-        async with unit_of_work(services, viewer, requires_write=False) as unit:
-            reason = "inactive" if ok else "bad_password"
-            unit.audit(
-                user.org_id,
-                "auth.login_failed",
-                "user",
-                user.id,
-                after={"email": email, "reason": reason},
-            )
+    if user is None or not ok or not user.is_active:
+        # Audited (never with the attempted password), then refused. Anyone can fail a
+        # login, so only the first failure of an account per window is written (then the
+        # 10th, 100th, ... with the count): the audit log cannot be grown at will.
+        # Unknown e-mails are counted too, so both paths take the same time.
+        failures = await services.ratelimit.count_failed_login(account_key(email))
+        if user is not None and _audited_failure(failures):
+            async with unit_of_work(services, viewer, requires_write=False) as unit:
+                reason = "inactive" if ok else "bad_password"
+                unit.audit(
+                    user.org_id,
+                    "auth.login_failed",
+                    "user",
+                    user.id,
+                    after={"email": email, "reason": reason, "failures_in_window": failures},
+                )
         raise _invalid_credentials()
     async with unit_of_work(services, viewer, requires_write=False) as unit:
         family_id = uuid.uuid4()

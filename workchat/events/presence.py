@@ -66,15 +66,42 @@ class PresenceTracker:
 
     async def connected(self, org_id: uuid.UUID, user_id: uuid.UUID) -> None:
         async with self._lock:
-            before = await self._state(user_id)
-            now = utcnow()
-            self._sockets[user_id] = self._sockets.get(user_id, 0) + 1
-            self._orgs[user_id] = org_id
-            self._active[user_id] = now
-            self._away.discard(user_id)
-            await self._write_row(org_id, user_id, now)
-            if before is not Presence.ONLINE:
-                await self._announce(org_id, user_id, Presence.ONLINE)
+            await self._connected(org_id, user_id)
+
+    async def connect_within(self, org_id: uuid.UUID, user_id: uuid.UUID, limit: int) -> bool:
+        """``connected``, unless the user already holds ``limit`` sockets on all processes
+        together (False then). This process's count is exact (checked and raised under the
+        lock); other processes' come from their presence rows, so sockets opening on several
+        processes in the same instant can overshoot by at most one per process."""
+        async with self._lock:
+            held = self._sockets.get(user_id, 0) + await self._sockets_elsewhere(user_id)
+            if held >= limit:
+                return False
+            await self._connected(org_id, user_id)
+            return True
+
+    async def _connected(self, org_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        before = await self._state(user_id)
+        now = utcnow()
+        self._sockets[user_id] = self._sockets.get(user_id, 0) + 1
+        self._orgs[user_id] = org_id
+        self._active[user_id] = now
+        self._away.discard(user_id)
+        await self._write_row(org_id, user_id, now)
+        if before is not Presence.ONLINE:
+            await self._announce(org_id, user_id, Presence.ONLINE)
+
+    async def _sockets_elsewhere(self, user_id: uuid.UUID) -> int:
+        fresh = utcnow() - timedelta(seconds=EXPIRY_SECONDS)
+        async with self._db.read_session() as session:
+            total = await session.scalar(
+                select(func.coalesce(func.sum(PresenceRow.sockets), 0)).where(
+                    PresenceRow.user_id == user_id,
+                    PresenceRow.process_id != self.process_id,
+                    PresenceRow.heartbeat_at >= fresh,
+                )
+            )
+        return int(total or 0)
 
     async def disconnected(self, org_id: uuid.UUID, user_id: uuid.UUID) -> None:
         async with self._lock:

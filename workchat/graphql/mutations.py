@@ -15,6 +15,7 @@ from workchat.errors import ActionError, ErrorCode, not_found
 from workchat.graphql.context import Context
 from workchat.graphql.errors import UserError
 from workchat.graphql.ids import decode_id
+from workchat.graphql.throttle import check_mutation
 from workchat.services import Services
 
 T = TypeVar("T")
@@ -137,6 +138,7 @@ async def mutate(
     """
     if not allow_anonymous:
         info.context.require_viewer()
+    await check_mutation(info.context)  # each root mutation field counts once
     viewer = info.context.acting(info.field_name)
     try:
         result: T | None = await action(info.context.services, viewer)

@@ -34,6 +34,7 @@ from workchat.graphql.orgs.queries import OrgQueries
 from workchat.graphql.presence_activity import PresenceActivity
 from workchat.graphql.search.queries import SearchQueries
 from workchat.graphql.sessions.mutations import SessionMutations
+from workchat.graphql.throttle import check_subscription
 from workchat.graphql.tokens.mutations import TokenMutations
 from workchat.graphql.tokens.types import ApiTokenNode
 from workchat.graphql.users.mutations import UserMutations
@@ -93,6 +94,7 @@ class HeartbeatSubscriptions:
         count: Annotated[int, strawberry.argument(description="How many beats (1-1000).")] = 1,
     ) -> AsyncGenerator[str, None]:
         info.context.require_viewer()
+        await check_subscription(info.context)
         if not 1 <= interval_seconds <= 60 or not 1 <= count <= 1000:
             raise RequestError(
                 "intervalSeconds must be 1-60, count 1-1000", RequestErrorCode.INVALID_INPUT

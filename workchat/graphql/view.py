@@ -188,13 +188,15 @@ class WorkchatGraphQL(GraphQL[Context, None]):
         assert isinstance(websocket, WebSocket)
         viewer = context.viewer
         assert viewer.user_id is not None and viewer.org_id is not None
-        if self.services.presence.sockets_of(viewer.user_id) >= self.max_sockets_per_user:
+        # The cap counts the user's sockets on every process (presence rows are shared).
+        if not await self.services.presence.connect_within(
+            viewer.org_id, viewer.user_id, self.max_sockets_per_user
+        ):
             raise ConnectionRejectionError()  # 4403, as for a refused credential
+        websocket.state.present = (viewer.org_id, viewer.user_id)
         websocket.state.session_guard = asyncio.create_task(
             guard_session(websocket, self.services, context.viewer, credential)
         )
-        await self.services.presence.connected(viewer.org_id, viewer.user_id)
-        websocket.state.present = (viewer.org_id, viewer.user_id)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:

@@ -21,6 +21,7 @@ from workchat.events.hub import Listener
 from workchat.graphql.audit.queries import to_filter
 from workchat.graphql.audit.types import AuditEntryNode, AuditFilterInput
 from workchat.graphql.context import Context
+from workchat.graphql.throttle import check_subscription
 
 PAGE_SIZE = 100
 
@@ -44,6 +45,7 @@ class AuditSubscriptions:
         context = info.context
         viewer = context.require_viewer()
         require_admin(viewer)
+        await check_subscription(context)
         org_id = viewer.org_id
         assert org_id is not None
         wanted = to_filter(filter)

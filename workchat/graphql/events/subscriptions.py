@@ -43,6 +43,7 @@ from workchat.graphql.events.channel_stream import (
 )
 from workchat.graphql.events.viewer_stream import ViewerStream, presence_changed
 from workchat.graphql.ids import decode_id
+from workchat.graphql.throttle import check_subscription
 
 AFTER = "Resume right after this event `cursor` (or an `eventCursor`)."
 INVALID_CURSOR = "the cursor is not valid here; reload and subscribe without `after`"
@@ -110,6 +111,7 @@ class EventSubscriptions:
     ) -> AsyncGenerator[gql.ChannelEvent, None]:
         context = info.context
         viewer = context.require_viewer()
+        await check_subscription(context)
         db_id = decode_id(channel_id, CHANNEL)
         channel = await load_visible_channel(context.loaders, viewer, db_id) if db_id else None
         if channel is None:
@@ -147,6 +149,7 @@ class EventSubscriptions:
     ) -> AsyncGenerator[gql.ViewerEvent, None]:
         context = info.context
         viewer = context.require_viewer()
+        await check_subscription(context)
         assert viewer.user_id is not None
         state = ViewerStream(viewer.user_id)
         async for item in _events(context, viewer, after, EVERYTHING):

@@ -10,6 +10,7 @@ from workchat.actions import sessions as session_actions
 from workchat.actions.sessions import IssuedSession
 from workchat.graphql.context import Context
 from workchat.graphql.mutations import INPUT, Payload, client_mutation_id_field, described, mutate
+from workchat.graphql.throttle import LoginAttempt, check_refresh
 from workchat.graphql.users.types import UserNode
 
 
@@ -83,7 +84,9 @@ class SessionMutations:
     async def login(
         self, info: Info[Context, None], input: Annotated[LoginInput, INPUT]
     ) -> LoginPayload:
-        return await mutate(
+        attempt = LoginAttempt(info.context, input.email)
+        await attempt.check()  # before the (costly) password check
+        payload = await mutate(
             info,
             input,
             lambda services, viewer: session_actions.login(
@@ -92,6 +95,9 @@ class SessionMutations:
             LoginPayload.build,
             allow_anonymous=True,
         )
+        # Every refused login counts as a failure of this account from this address.
+        await attempt.outcome(succeeded=payload.access_token is not None)
+        return payload
 
     @strawberry.mutation(
         description=described(
@@ -103,6 +109,7 @@ class SessionMutations:
     async def refresh_token(
         self, info: Info[Context, None], input: Annotated[RefreshTokenInput, INPUT]
     ) -> LoginPayload:
+        await check_refresh(info.context)
         return await mutate(
             info,
             input,
