@@ -31,7 +31,7 @@ from workchat.events.hub import SubscriberTooSlow
 from workchat.events.log import CommittedEvent
 from workchat.events.reads import EVERYTHING, EventFilter, head_seq
 from workchat.events.signals import Signal
-from workchat.graphql.channels.loaders import load_visible_channel
+from workchat.graphql.channels.loaders import load_visible_channel, viewer_is_member
 from workchat.graphql.channels.types import TYPE_NAME as CHANNEL
 from workchat.graphql.context import Context
 from workchat.graphql.events import types as gql
@@ -160,6 +160,41 @@ class EventSubscriptions:
                 continue
             for node in await state.translate(context, item):
                 yield node
+
+
+    @strawberry.subscription(
+        description="Every durable event of all the channels the viewer is in (messages, "
+        "replies, edits, deletions, reactions, members, channel changes), in log order: one "
+        "stream instead of one channelEvents per channel, for bots and agents (the MCP tool "
+        "get_updates long-polls it). No typing. Pass `after` (an event's `cursor`, or "
+        "`eventCursor`) to resume exactly after it."
+    )
+    async def joined_channel_events(
+        self,
+        info: Info[Context, None],
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> AsyncGenerator[gql.ChannelEvent, None]:
+        context = info.context
+        viewer = context.require_viewer()
+        async for item in _events(context, viewer, after, EVERYTHING):
+            if isinstance(item, gql.ResyncRequired):
+                yield item
+                return
+            if isinstance(item, Signal) or item.channel_id is None:
+                continue
+            # Membership as of delivery, through loaders fresh for this event; one's own
+            # leaving is still shown (it explains why the channel's events stop).
+            if await _is_joined(context, viewer, item.channel_id) or is_about(
+                item, viewer.user_id
+            ):
+                node = channel_event(item)
+                if node is not None:
+                    yield node
+
+
+async def _is_joined(context: Context, viewer: Viewer, channel_id: uuid.UUID) -> bool:
+    channel = await load_visible_channel(context.loaders, viewer, channel_id)
+    return channel is not None and await viewer_is_member(context.loaders, channel)
 
 
 async def _still_readable(context: Context, viewer: Viewer, channel_id: uuid.UUID) -> bool:
