@@ -9,6 +9,7 @@ audit entry of a tool call says which tool did it.
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import aclosing
@@ -47,6 +48,11 @@ class Executor(Protocol):
     ) -> AsyncIterator[Data]: ...
 
 
+def failure(text: str) -> ToolError:
+    """An expected failure for the agent: logged at INFO, not as a server error."""
+    return ToolError(text, log_level=logging.INFO)
+
+
 def tool_error(errors: list[Mapping[str, Any]]) -> ToolError:
     """A top-level GraphQL error as ``CODE: message`` (first error; they share a cause)."""
     first = errors[0]
@@ -54,11 +60,11 @@ def tool_error(errors: list[Mapping[str, Any]]) -> ToolError:
     code = str(extensions.get("code") or "INTERNAL")
     message = str(first.get("message") or "request failed")
     if code == "UNAUTHENTICATED":
-        return ToolError(f"UNAUTHENTICATED: {message}. {FIX_TOKEN}")
+        return failure(f"UNAUTHENTICATED: {message}. {FIX_TOKEN}")
     if code == "INTERNAL":
         request_id = extensions.get("requestId")
-        return ToolError(f"INTERNAL: the server failed (request id {request_id})")
-    return ToolError(f"{code}: {message}")
+        return failure(f"INTERNAL: the server failed (request id {request_id})")
+    return failure(f"{code}: {message}")
 
 
 def _formatted(errors: list[GraphQLError]) -> list[Mapping[str, Any]]:
@@ -96,7 +102,7 @@ class LocalExecutor:
     async def _context(self, tool: str) -> McpContext:
         credential = self.credential()
         if not credential:
-            raise ToolError(NO_TOKEN)
+            raise failure(NO_TOKEN)
         request_id = uuid.uuid4().hex
         try:
             viewer = await authenticate(
@@ -107,7 +113,7 @@ class LocalExecutor:
                 request_id=request_id,
             )
         except AuthenticationFailed as exc:
-            raise ToolError(f"UNAUTHENTICATED: {exc}. {FIX_TOKEN}") from None
+            raise failure(f"UNAUTHENTICATED: {exc}. {FIX_TOKEN}") from None
         return McpContext(
             request=_request(),
             response=None,
@@ -160,7 +166,7 @@ class RemoteExecutor:
 
     def _token(self) -> str:
         if not self.token:
-            raise ToolError(NO_TOKEN)
+            raise failure(NO_TOKEN)
         return self.token
 
     async def execute(self, operation: str, variables: Variables, *, tool: str) -> Data:
@@ -177,9 +183,9 @@ class RemoteExecutor:
                 response = await client.post(self.url, json=payload, headers=headers)
             body = response.json()
         except (httpx2.HTTPError, ValueError) as exc:
-            raise ToolError(f"UNAVAILABLE: cannot reach {self.url} ({type(exc).__name__})") from None
+            raise failure(f"UNAVAILABLE: cannot reach {self.url} ({type(exc).__name__})") from None
         if not isinstance(body, dict):
-            raise ToolError(f"UNAVAILABLE: {self.url} did not answer with GraphQL JSON")
+            raise failure(f"UNAVAILABLE: {self.url} did not answer with GraphQL JSON")
         if body.get("errors"):
             raise tool_error(body["errors"])
         return dict(body.get("data") or {})
@@ -222,7 +228,7 @@ class RemoteExecutor:
                         return
         except WebSocketException as exc:
             if getattr(getattr(exc, "rcvd", None), "code", None) == 4403:
-                raise ToolError(f"UNAUTHENTICATED: the server refused the token. {FIX_TOKEN}") from None
-            raise ToolError(f"UNAVAILABLE: lost the connection to {ws_url}") from None
+                raise failure(f"UNAUTHENTICATED: the server refused the token. {FIX_TOKEN}") from None
+            raise failure(f"UNAVAILABLE: lost the connection to {ws_url}") from None
         except OSError:
-            raise ToolError(f"UNAVAILABLE: cannot reach {ws_url}") from None
+            raise failure(f"UNAVAILABLE: cannot reach {ws_url}") from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from workchat.mcp import models as m
-from workchat.mcp.executor import Data, Executor
+from workchat.mcp.executor import Data, Executor, failure
 
 INSTRUCTIONS = (
     "workchat is a team chat. You act as the user of your API token, with their permissions. "
@@ -86,12 +87,12 @@ def _payload(data: Data, field: str) -> dict[str, Any]:
             text += f"; current version is {current['version']}"
         if error.get("field"):
             text += f" (field {error['field']})"
-        raise ToolError(text)
+        raise failure(text)
     return payload
 
 
 def _not_found(what: str) -> ToolError:
-    return ToolError(f"NOT_FOUND: no {what} with that id is visible to you")
+    return failure(f"NOT_FOUND: no {what} with that id is visible to you")
 
 
 def create_server(executor: Executor, *, lifespan: Any = None) -> FastMCP:
@@ -114,7 +115,7 @@ def create_server(executor: Executor, *, lifespan: Any = None) -> FastMCP:
         for node in data["channels"]["nodes"]:
             if node["name"].lower() == name:
                 return str(node["id"])
-        raise ToolError(f"NOT_FOUND: no channel named #{name} is visible to you")
+        raise failure(f"NOT_FOUND: no channel named #{name} is visible to you")
 
     @mcp.tool(annotations=READ)
     async def whoami() -> m.Whoami:
@@ -349,7 +350,7 @@ def create_server(executor: Executor, *, lifespan: Any = None) -> FastMCP:
         try:
             data = await run("ListChannels", "workchat://channels", joined=None)
         except ToolError as exc:
-            raise ResourceError(str(exc)) from None
+            raise ResourceError(str(exc), log_level=logging.INFO) from None
         lines = []
         for node in data["channels"]["nodes"]:
             item = m.channel(node)
@@ -369,10 +370,12 @@ def create_server(executor: Executor, *, lifespan: Any = None) -> FastMCP:
         try:
             data = await run("ReadChannel", "workchat://channels/messages", channel=id, last=50)
         except ToolError as exc:
-            raise ResourceError(str(exc)) from None
+            raise ResourceError(str(exc), log_level=logging.INFO) from None
         node = data["channel"]
         if node is None:
-            raise ResourceError("NOT_FOUND: no channel with that id is visible to you")
+            raise ResourceError(
+                "NOT_FOUND: no channel with that id is visible to you", log_level=logging.INFO
+            )
         messages = [m.message(item) for item in node["messages"]["nodes"]]
         header = f"#{node['name']}: {node['description']}".rstrip(": ")
         return header + "\n" + (m.message_lines(messages) or "(no messages)")
