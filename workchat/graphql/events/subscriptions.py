@@ -31,7 +31,7 @@ from workchat.events.hub import SubscriberTooSlow
 from workchat.events.log import CommittedEvent
 from workchat.events.reads import EVERYTHING, EventFilter, head_seq
 from workchat.events.signals import Signal
-from workchat.graphql.channels.loaders import load_visible_channel, viewer_is_member
+from workchat.graphql.channels.loaders import load_visible_channel
 from workchat.graphql.channels.types import TYPE_NAME as CHANNEL
 from workchat.graphql.context import Context
 from workchat.graphql.events import types as gql
@@ -194,7 +194,11 @@ class EventSubscriptions:
 
 async def _is_joined(context: Context, viewer: Viewer, channel_id: uuid.UUID) -> bool:
     channel = await load_visible_channel(context.loaders, viewer, channel_id)
-    return channel is not None and await viewer_is_member(context.loaders, channel)
+    if channel is None:
+        return False
+    # viewer_is_member skips the lookup where membership does not decide readability.
+    membership = await context.loaders.viewer_membership_by_channel.load(channel.id)
+    return membership is not None
 
 
 async def _still_readable(context: Context, viewer: Viewer, channel_id: uuid.UUID) -> bool:
