@@ -67,12 +67,12 @@ Emoji = Annotated[
     Field(description="A Unicode emoji such as 👍, or a :short_name: such as :tada:.", min_length=1),
 ]
 
-READ = ToolAnnotations(readOnlyHint=True, openWorldHint=False)
-WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, openWorldHint=False)
+READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
+WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
 IDEMPOTENT_WRITE = ToolAnnotations(
-    readOnlyHint=False, destructiveHint=False, idempotentHint=True, openWorldHint=False
+    read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
 )
-DESTRUCTIVE = ToolAnnotations(readOnlyHint=False, destructiveHint=True, openWorldHint=False)
+DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, open_world_hint=False)
 
 
 def _payload(data: Data, field: str) -> dict[str, Any]:
@@ -146,8 +146,7 @@ def create_server(executor: Executor, *, lifespan: Any = None) -> FastMCP:
         ] = None,
     ) -> m.ChannelPage:
         """Read a channel's newest messages (thread roots, oldest first); page back with
-        `before`. A message with replies has reply_count > 0: read them with read_channel's
-        sibling read_thread."""
+        `before`. A message with reply_count > 0 has a thread: read it with read_thread."""
         tool = "read_channel"
         found = await run(
             "ReadChannel", tool, channel=await channel_id(channel, tool), last=limit, before=before
