@@ -42,7 +42,9 @@ def test_every_operation_validates_against_schema_graphql() -> None:
         assert validate(schema, parse(source(name))) == [], name
 
 
-async def test_list_tools_is_exactly_the_chat_tool_set(services: Services, personas: Personas) -> None:
+async def test_list_tools_is_exactly_the_chat_tool_set(
+    services: Services, personas: Personas
+) -> None:
     async with agent(services, None) as client:
         tools = {tool.name: tool for tool in await client.list_tools()}
     assert set(tools) == TOOLS

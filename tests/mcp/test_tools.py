@@ -56,7 +56,11 @@ async def test_read_channel_by_name_pages_back_with_before(
     async with agent(services, bob_token) as client:
         newest = await call(client, "read_channel", channel="#General", limit=3)
         older = await call(
-            client, "read_channel", channel=newest["channel"]["id"], limit=3, before=newest["before"]
+            client,
+            "read_channel",
+            channel=newest["channel"]["id"],
+            limit=3,
+            before=newest["before"],
         )
     assert [m["body"] for m in newest["messages"]] == ["message 2", "message 3", "message 4"]
     assert [m["body"] for m in older["messages"]] == ["message 0", "message 1"]
@@ -151,7 +155,11 @@ async def test_edit_message_and_version_conflict(
     theirs = await post(services, personas.alice, channel, "alice's")
     async with agent(services, bob_token) as client:
         edited = await call(
-            client, "edit_message", message=gid("Message", mine.id), body="final", expected_version=1
+            client,
+            "edit_message",
+            message=gid("Message", mine.id),
+            body="final",
+            expected_version=1,
         )
         stale = await error(
             client, "edit_message", message=gid("Message", mine.id), body="x", expected_version=1
@@ -232,7 +240,9 @@ async def test_mark_read_clears_unread(
     ops = await make_channel(services, personas.alice, "ops")
     await post(services, personas.alice, ops, "bob is not here")
     async with agent(services, bob_token) as client:
-        partly = await call(client, "mark_read", channel="#general", message=gid("Message", first.id))
+        partly = await call(
+            client, "mark_read", channel="#general", message=gid("Message", first.id)
+        )
         fully = await call(client, "mark_read", channel="#general")
         not_member = await error(client, "mark_read", channel="#ops")
     assert partly["unread_count"] == 1

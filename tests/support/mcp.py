@@ -3,10 +3,11 @@ and reading their structured results or ``CODE: message`` errors."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,34 @@ async def error(client: Client[Any], tool: str, **arguments: Any) -> str:
     text = result.content[0].text  # type: ignore[union-attr]
     assert "Traceback" not in text and 'File "' not in text
     return str(text)
+
+
+@asynccontextmanager
+async def lifespan_in_own_task(lifespan: AbstractAsyncContextManager[None]) -> AsyncIterator[None]:
+    """Enter and leave ``lifespan`` in one task of its own: the MCP session manager's task
+    group must be left by the task that entered it, and pytest-asyncio runs a fixture's setup
+    and teardown in different tasks."""
+    entered = asyncio.Event()
+    leave = asyncio.Event()
+
+    async def hold() -> None:
+        async with lifespan:
+            entered.set()
+            await leave.wait()
+
+    task = asyncio.create_task(hold())
+    done, _ = await asyncio.wait(
+        {task, asyncio.ensure_future(entered.wait())},
+        timeout=10,
+        return_when=asyncio.FIRST_COMPLETED,
+    )
+    if task in done:
+        task.result()  # raises what went wrong
+    try:
+        yield
+    finally:
+        leave.set()
+        await asyncio.wait_for(task, timeout=10)
 
 
 def stdio_transport(args: list[str], env: dict[str, str]) -> StdioTransport:

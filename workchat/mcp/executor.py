@@ -148,7 +148,7 @@ class LocalExecutor:
         if not hasattr(stream, "__aiter__"):  # refused before it started
             errors = getattr(stream, "errors", None) or [GraphQLError("subscription refused")]
             raise tool_error(_formatted(errors))
-        async with aclosing(stream) as results:  # type: ignore[type-var]
+        async with aclosing(stream) as results:
             async for result in results:
                 if result.errors:
                     raise tool_error(_formatted(result.errors))
@@ -228,7 +228,9 @@ class RemoteExecutor:
                         return
         except WebSocketException as exc:
             if getattr(getattr(exc, "rcvd", None), "code", None) == 4403:
-                raise failure(f"UNAUTHENTICATED: the server refused the token. {FIX_TOKEN}") from None
+                raise failure(
+                    f"UNAUTHENTICATED: the server refused the token. {FIX_TOKEN}"
+                ) from None
             raise failure(f"UNAVAILABLE: lost the connection to {ws_url}") from None
         except OSError:
             raise failure(f"UNAVAILABLE: cannot reach {ws_url}") from None

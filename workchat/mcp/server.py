@@ -64,7 +64,9 @@ IdempotencyKey = Annotated[
 ]
 Emoji = Annotated[
     str,
-    Field(description="A Unicode emoji such as 👍, or a :short_name: such as :tada:.", min_length=1),
+    Field(
+        description="A Unicode emoji such as 👍, or a :short_name: such as :tada:.", min_length=1
+    ),
 ]
 
 READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
@@ -311,10 +313,10 @@ def create_server(executor: Executor, *, lifespan: Any = None) -> FastMCP:
                 return m.channel(node)  # nothing posted yet: nothing to mark
             root = roots[-1]
             replies = root["replies"]["nodes"]
-            message = replies[-1]["id"] if replies and replies[-1]["seq"] > root["seq"] else root["id"]
-        data = await run(
-            "MarkRead", tool, input={"channelId": target, "upToMessageId": message}
-        )
+            message = (
+                replies[-1]["id"] if replies and replies[-1]["seq"] > root["seq"] else root["id"]
+            )
+        data = await run("MarkRead", tool, input={"channelId": target, "upToMessageId": message})
         return m.channel(_payload(data, "markChannelRead")["channel"])
 
     @mcp.tool(annotations=READ)
@@ -399,8 +401,8 @@ def create_server(executor: Executor, *, lifespan: Any = None) -> FastMCP:
     return mcp
 
 
-async def _collect(executor: Executor, after: str, timeout: float, tool: str) -> m.Updates:
-    """Events after ``after``: wait up to ``timeout`` for the first, then take the burst that
+async def _collect(executor: Executor, after: str, wait_seconds: float, tool: str) -> m.Updates:
+    """Events after ``after``: wait up to ``wait_seconds`` for the first, then take the burst that
     follows it. The returned cursor is the last event returned, so the next call resumes
     exactly after it (what was not taken is replayed then)."""
     queue: asyncio.Queue[Data | BaseException | None] = asyncio.Queue()
@@ -418,7 +420,7 @@ async def _collect(executor: Executor, after: str, timeout: float, tool: str) ->
     events: list[m.Update] = []
     cursor = after
     try:
-        wait: float = timeout
+        wait: float = wait_seconds
         while len(events) < MAX_UPDATES:
             try:
                 item = await asyncio.wait_for(queue.get(), timeout=wait)

@@ -161,7 +161,6 @@ class EventSubscriptions:
             for node in await state.translate(context, item):
                 yield node
 
-
     @strawberry.subscription(
         description="Every durable event of all the channels the viewer is in (messages, "
         "replies, edits, deletions, reactions, members, channel changes), in log order: one "
@@ -184,9 +183,7 @@ class EventSubscriptions:
                 continue
             # Membership as of delivery, through loaders fresh for this event; one's own
             # leaving is still shown (it explains why the channel's events stop).
-            if await _is_joined(context, viewer, item.channel_id) or is_about(
-                item, viewer.user_id
-            ):
+            if await _is_joined(context, viewer, item.channel_id) or is_about(item, viewer.user_id):
                 node = channel_event(item)
                 if node is not None:
                     yield node
