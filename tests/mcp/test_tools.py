@@ -168,7 +168,7 @@ async def test_edit_message_and_version_conflict(
             client, "edit_message", message=gid("Message", theirs.id), body="x", expected_version=1
         )
     assert (edited["body"], edited["version"]) == ("final", 2)
-    assert stale.startswith("VERSION_CONFLICT: ") and "current version is 2" in stale
+    assert stale.startswith("VERSION_CONFLICT: ") and "at version 2" in stale
     assert not_mine.startswith("FORBIDDEN: ")
     entry = (await audit_entries(services, personas.bob.org_id))[-1]
     assert (entry.action, entry.via, entry.operation) == ("message.edit", "mcp", "edit_message")

@@ -177,7 +177,7 @@ async def test_url_mode_runs_the_tools_against_a_remote_server(
     assert thread["root"]["body"] == "remote hello"
     assert [e["message"]["id"] for e in updates["events"]] == [posted["id"]]
     assert not_member.startswith("NOT_A_MEMBER: ")
-    assert bad_version.startswith("VERSION_CONFLICT: ") and "current version is 1" in bad_version
+    assert bad_version.startswith("VERSION_CONFLICT: ") and "at version 1" in bad_version
     assert await count_rows(services, Message, channel_id=channel.id, body="remote hello") == 1
 
 

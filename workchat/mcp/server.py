@@ -86,7 +86,9 @@ def _payload(data: Data, field: str) -> dict[str, Any]:
         text = f"{error['code']}: {error['message']}"
         current = payload.get("message")
         if error["code"] == "VERSION_CONFLICT" and current:
-            text += f"; current version is {current['version']}"
+            version = f"version {current['version']}"
+            if version not in text:
+                text += f"; current {version}"
         if error.get("field"):
             text += f" (field {error['field']})"
         raise failure(text)
