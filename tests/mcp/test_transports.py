@@ -22,11 +22,13 @@ from tests.support.mcp import (
     error,
     lifespan_in_own_task,
     revoke,
+    serve_with_lifespan,
     stdio_transport,
 )
-from tests.support.personas import Personas
+from tests.support.personas import Personas, create_personas
 from tests.support.subscriptions import CHANNEL_EVENTS, Subscriptions, event_cursor
 from tests.support.websocket import connected, socket
+from workchat.app import create_app
 from workchat.db.models import Message
 from workchat.services import Services
 from workchat.settings import Settings
@@ -191,3 +193,19 @@ async def test_url_mode_reports_a_refused_token(
         updates = await error(client, "get_updates", timeout_seconds=1)
     assert refused.startswith("UNAUTHENTICATED: ") and "WORKCHAT_TOKEN" in refused
     assert updates.startswith("UNAUTHENTICATED: ")
+
+
+async def test_app_lifespan_runs_the_mcp_session_manager(settings: Settings) -> None:
+    """Served as `workchat serve` serves it (the app's own lifespan, nothing run by hand):
+    /mcp answers, so the MCP session manager runs inside the app's lifespan."""
+    app = create_app(settings)
+    async with serve_with_lifespan(app) as address:
+        services = app.state.services
+        personas = await create_personas(services)
+        token = await api_token(services, personas.alice, personas.bob)
+        transport = StreamableHttpTransport(
+            f"http://{address}/mcp", headers={"Authorization": f"Bearer {token}"}
+        )
+        async with Client(transport) as client:
+            me = await call(client, "whoami")
+    assert me["user"]["display_name"] == "Bob"

@@ -11,6 +11,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from fastmcp import Client
 from fastmcp.client.transports import StdioTransport
 
@@ -105,6 +106,28 @@ async def lifespan_in_own_task(lifespan: AbstractAsyncContextManager[None]) -> A
         yield
     finally:
         leave.set()
+        await asyncio.wait_for(task, timeout=10)
+
+
+@asynccontextmanager
+async def serve_with_lifespan(app: Any) -> AsyncIterator[str]:
+    """Like ``tests.support.server.serve`` but running the app's lifespan (services start and
+    close with it), as ``workchat serve`` does; yields ``host:port``."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while not server.started:
+        if task.done():
+            task.result()
+        assert loop.time() < deadline, "the server did not start"
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
         await asyncio.wait_for(task, timeout=10)
 
 

@@ -177,7 +177,7 @@ class RemoteExecutor:
             "variables": dict(variables),
             "operationName": operation,
         }
-        headers = {"authorization": f"Bearer {self._token()}", "x-workchat-tool": tool}
+        headers = {"authorization": f"Bearer {self._token()}"}
         try:
             async with httpx2.AsyncClient(timeout=self.timeout) as client:
                 response = await client.post(self.url, json=payload, headers=headers)
