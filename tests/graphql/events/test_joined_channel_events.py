@@ -1,5 +1,7 @@
 """``joinedChannelEvents``: one stream of the events of every channel the viewer is in, by
-membership at delivery (join: from then on; leave: one's own MemberLeft, then nothing)."""
+membership when each event is delivered (join: from then on; leave: one's own MemberLeft,
+then nothing). Events come in log order, so an event that arrives after a skipped one shows
+that it was skipped."""
 
 from __future__ import annotations
 
@@ -40,22 +42,29 @@ async def test_follows_membership_across_channels(
         await connected(ws, await gql.token_for(bob))
         subs = Subscriptions(ws)
         await subs.start("j", JOINED, {"after": after})
+        # Membership is checked as each event is delivered: wait for each before changing it.
         await post(services, alice, town, "one")
+        events = [await subs.event("j")]
         await post(services, alice, ops, "bob is not in ops yet")
+        await post(services, alice, town, "two")
+        events.append(await subs.event("j"))
         await ch.join_channel(services, as_user(bob), ops.id)
-        await post(services, alice, ops, "two")
+        events.append(await subs.event("j"))
+        await post(services, alice, ops, "three")
+        events.append(await subs.event("j"))
         await ch.leave_channel(services, as_user(bob), ops.id)
+        events.append(await subs.event("j"))
         await post(services, alice, ops, "bob has left")
-        await post(services, alice, town, "three")
-        events = await subs.events("j", 5)
+        await post(services, alice, town, "four")
+        events.append(await subs.event("j"))
     assert [_summary(e) for e in events] == [
         ("MessagePosted", "general", "one"),
+        ("MessagePosted", "general", "two"),
         ("MemberJoined", "ops", "Bob"),
-        ("MessagePosted", "ops", "two"),
+        ("MessagePosted", "ops", "three"),
         ("MemberLeft", "ops", "Bob"),
-        ("MessagePosted", "general", "three"),
+        ("MessagePosted", "general", "four"),
     ]
-    # In log order: "bob has left" (after his MemberLeft) would have come before "three".
 
 
 async def test_other_orgs_cursor_asks_for_a_resync(

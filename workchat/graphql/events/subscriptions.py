@@ -165,8 +165,9 @@ class EventSubscriptions:
         description="Every durable event of all the channels the viewer is in (messages, "
         "replies, edits, deletions, reactions, members, channel changes), in log order: one "
         "stream instead of one channelEvents per channel, for bots and agents (the MCP tool "
-        "get_updates long-polls it). No typing. Pass `after` (an event's `cursor`, or "
-        "`eventCursor`) to resume exactly after it."
+        "get_updates long-polls it). Membership is checked as each event is delivered, so a "
+        "replay after joining includes the channel's events since `after`. No typing. Pass "
+        "`after` (an event's `cursor`, or `eventCursor`) to resume exactly after it."
     )
     async def joined_channel_events(
         self,
