@@ -7,19 +7,17 @@ it sees are exactly what the GraphQL API does for the token's user.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastmcp import FastMCP
-from fastmcp.exceptions import ResourceError, ToolError
+from fastmcp.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from workchat.mcp import models as m
 from workchat.mcp.executor import Data, Executor, failure
+from workchat.mcp.resources import add_resources
+from workchat.mcp.updates import collect_updates
 
 INSTRUCTIONS = (
     "workchat is a team chat. You act as the user of your API token, with their permissions. "
@@ -28,11 +26,6 @@ INSTRUCTIONS = (
     "posts twice). To follow the conversation call get_updates in a loop, passing back the "
     "cursor it returns. Errors start with a stable code, e.g. NOT_A_MEMBER: ..."
 )
-
-# How long get_updates keeps collecting once events flow: the backlog after `after` arrives
-# in one burst, so one call returns it whole instead of one event per call.
-BURST_SECONDS = 0.2
-MAX_UPDATES = 100
 
 ChannelRef = Annotated[
     str,
@@ -342,113 +335,7 @@ def create_server(executor: Executor, *, lifespan: Any = None) -> FastMCP:
         tool = "get_updates"
         if after is None:
             after = str((await run("EventCursor", tool))["eventCursor"])
-        return await _collect(executor, after, timeout_seconds, tool)
+        return await collect_updates(executor, after, timeout_seconds, tool)
 
-    @mcp.resource(
-        "workchat://channels",
-        mime_type="text/plain",
-        description="The channels you can see, one per line, with id and unread counts.",
-    )
-    async def channels_resource() -> str:
-        try:
-            data = await run("ListChannels", "workchat://channels", joined=None)
-        except ToolError as exc:
-            raise ResourceError(str(exc), log_level=logging.INFO) from None
-        lines = []
-        for node in data["channels"]["nodes"]:
-            item = m.channel(node)
-            member = "member" if item.is_member else "not a member"
-            lines.append(
-                f"#{item.name} (id {item.id}; {member}; {item.unread_count} unread) "
-                f"{item.description}".rstrip()
-            )
-        return "\n".join(lines) or "(no channels)"
-
-    @mcp.resource(
-        "workchat://channels/{id}/messages",
-        mime_type="text/plain",
-        description="A channel's 50 newest thread roots as text, oldest first.",
-    )
-    async def channel_messages_resource(id: str) -> str:
-        try:
-            data = await run("ReadChannel", "workchat://channels/messages", channel=id, last=50)
-        except ToolError as exc:
-            raise ResourceError(str(exc), log_level=logging.INFO) from None
-        node = data["channel"]
-        if node is None:
-            raise ResourceError(
-                "NOT_FOUND: no channel with that id is visible to you", log_level=logging.INFO
-            )
-        messages = [m.message(item) for item in node["messages"]["nodes"]]
-        header = f"#{node['name']}: {node['description']}".rstrip(": ")
-        return header + "\n" + (m.message_lines(messages) or "(no messages)")
-
-    @mcp.prompt
-    def summarize_channel(
-        channel: Annotated[str, Field(description="The channel's id or #name.")],
-        since: Annotated[str, Field(description="A date, YYYY-MM-DD (UTC).")],
-    ) -> str:
-        """Summarize what was discussed in a channel since a date."""
-        return (
-            f"Summarize the discussion in workchat channel {channel} since {since}.\n"
-            f"1. Call read_channel with channel={channel!r} and limit=100; while the oldest "
-            f"message is newer than {since} and `before` is set, call it again with that "
-            "`before`.\n"
-            "2. For each message with reply_count > 0, call read_thread with its id.\n"
-            f"3. Ignore messages created before {since}.\n"
-            "Write a short summary grouped by topic: decisions made, open questions, and "
-            "action items with their owners. Cite message ids in brackets."
-        )
-
+    add_resources(mcp, run)
     return mcp
-
-
-async def _collect(executor: Executor, after: str, wait_seconds: float, tool: str) -> m.Updates:
-    """Events after ``after``: wait up to ``wait_seconds`` for the first, then take the burst that
-    follows it. The returned cursor is the last event returned, so the next call resumes
-    exactly after it (what was not taken is replayed then)."""
-    queue: asyncio.Queue[Data | BaseException | None] = asyncio.Queue()
-
-    async def pump() -> None:
-        try:
-            stream: AsyncIterator[Data] = executor.subscribe("Updates", {"after": after}, tool=tool)
-            async for item in stream:
-                await queue.put(item)
-        except Exception as exc:  # handed to the caller, which raises it
-            await queue.put(exc)
-        await queue.put(None)
-
-    task = asyncio.create_task(pump())
-    events: list[m.Update] = []
-    cursor = after
-    try:
-        wait: float = wait_seconds
-        while len(events) < MAX_UPDATES:
-            try:
-                item = await asyncio.wait_for(queue.get(), timeout=wait)
-            except TimeoutError:
-                break
-            if item is None:
-                break
-            if isinstance(item, BaseException):
-                raise item
-            node = item["joinedChannelEvents"]
-            if node["__typename"] == "ResyncRequired":
-                return m.Updates(
-                    cursor=await _head(executor, tool),
-                    events=events,
-                    resync_required=node["reason"],
-                )
-            update = m.update(node)
-            events.append(update)
-            cursor = update.cursor
-            wait = BURST_SECONDS
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
-    return m.Updates(cursor=cursor, events=events)
-
-
-async def _head(executor: Executor, tool: str) -> str:
-    return str((await executor.execute("EventCursor", {}, tool=tool))["eventCursor"])
