@@ -4,6 +4,7 @@ missing token is refused with how to fix it."""
 from __future__ import annotations
 
 import pytest
+from fastmcp import Client
 from fastmcp.exceptions import MCPError
 
 from tests.support.chat import general, make_channel, post
@@ -11,6 +12,7 @@ from tests.support.db import snapshot
 from tests.support.graphql_client import gid
 from tests.support.mcp import agent, api_token, call, error, revoke
 from tests.support.personas import Personas
+from workchat.mcp.stdio import remote_server
 from workchat.services import Services
 
 
@@ -89,3 +91,12 @@ async def test_missing_or_unknown_token_is_refused(services: Services, personas:
     assert missing.startswith("UNAUTHENTICATED: no API token")
     assert unknown.startswith("UNAUTHENTICATED: ")
     assert "WORKCHAT_TOKEN" in unknown
+
+
+async def test_url_mode_reports_an_unreachable_server() -> None:
+    # Nothing listens on this port of this suite's range.
+    async with Client(remote_server("http://127.0.0.1:18599/graphql", "wct_x")) as client:
+        down = await error(client, "whoami")
+        updates = await error(client, "get_updates", after="c", timeout_seconds=1)
+    assert down.startswith("UNAVAILABLE: cannot reach http://127.0.0.1:18599/graphql")
+    assert updates.startswith("UNAVAILABLE: ")

@@ -22,6 +22,7 @@ from graphql import GraphQLError
 from starlette.requests import Request
 
 from workchat.auth.authenticate import AuthenticationFailed, authenticate
+from workchat.auth.secrets import API_TOKEN_PREFIX
 from workchat.auth.viewer import Viewer
 from workchat.graphql.context import Context
 from workchat.mcp.operations import source
@@ -31,8 +32,8 @@ Data = dict[str, Any]
 Variables = Mapping[str, Any]
 
 FIX_TOKEN = (
-    "Use a valid workchat API token (an admin creates one with the createApiToken mutation; "
-    "it starts with the prefix the server printed) in WORKCHAT_TOKEN for stdio, or as "
+    f"Use a live workchat API token (it starts with {API_TOKEN_PREFIX}; an admin creates one "
+    "with the createApiToken mutation) in WORKCHAT_TOKEN for stdio, or as "
     "'Authorization: Bearer <token>' over HTTP."
 )
 NO_TOKEN = f"UNAUTHENTICATED: no API token was given. {FIX_TOKEN}"
