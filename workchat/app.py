@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL (HTTP + WebSocket), health checks, lifespan."""
+"""The ASGI application: GraphQL (HTTP + WebSocket), MCP (streamable HTTP), health checks,
+lifespan."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from workchat.events.retention import run_pruner
 from workchat.graphql.limits import HeaderLimit
 from workchat.graphql.schema import create_schema
 from workchat.graphql.view import WorkchatGraphQL
+from workchat.mcp.http import McpEndpoint
 from workchat.services import Services
 from workchat.settings import Settings
 
@@ -25,7 +27,9 @@ from workchat.settings import Settings
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     services = services or Services.create(settings)
-    graphql_app = WorkchatGraphQL(services, schema=create_schema(settings))
+    schema = create_schema(settings)
+    graphql_app = WorkchatGraphQL(services, schema=schema)
+    mcp = McpEndpoint(services, schema)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -54,7 +58,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         # process: out of the collector's way, full collections no longer stall requests.
         gc.freeze()
         try:
-            yield
+            async with mcp.lifespan():  # MCP sessions end before the services close
+                yield
         finally:
             for task in (pruner, presence, checkpointer):
                 if task is not None:
@@ -70,10 +75,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             Route("/readyz", readyz),
             Route("/graphql", graphql_app, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             WebSocketRoute("/graphql", graphql_app),
+            Route("/mcp", mcp.app, methods=["GET", "POST", "DELETE"]),
         ],
         lifespan=lifespan,
     )
     # Outermost: oversized headers or a declared oversized body are refused before routing.
     app.add_middleware(HeaderLimit, settings=settings)
     app.state.services = services
+    app.state.mcp = mcp  # tests without the app's lifespan run the MCP one themselves
     return app

@@ -1,5 +1,5 @@
 """The ``workchat`` command: serve, migrate, create-org, create-user, export-schema, audit,
-events, seed."""
+events, seed, mcp."""
 
 from __future__ import annotations
 
@@ -398,6 +398,12 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     return _run(settings, work)
 
 
+def cmd_mcp(settings: Settings, args: argparse.Namespace) -> int:
+    from workchat.mcp import stdio
+
+    return stdio.run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="workchat", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -483,6 +489,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead of WORKCHAT_EVENT_RETENTION_DAYS (default 7)",
     )
     prune.set_defaults(handler=cmd_events_prune)
+
+    mcp = sub.add_parser("mcp", help="serve MCP tools on stdio (API token in WORKCHAT_TOKEN)")
+    mcp.add_argument("--url", help="a workchat server's https://host/graphql to run them against")
+    mcp.set_defaults(handler=cmd_mcp)
     return parser
 
 
@@ -490,7 +500,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         # Exporting the schema needs no configuration (and must not create a dev secret).
-        settings = Settings() if args.command == "export-schema" else Settings.from_env()
+        # So does mcp --url (a remote server's settings are not ours; local mode reads them).
+        no_settings = args.command == "export-schema" or args.command == "mcp"
+        settings = Settings() if no_settings else Settings.from_env()
         handler: Any = args.handler
         return int(handler(settings, args))
     except SettingsError as exc:

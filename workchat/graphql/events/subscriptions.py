@@ -164,6 +164,43 @@ class EventSubscriptions:
             for node in await state.translate(context, item):
                 yield node
 
+    @strawberry.subscription(
+        description="Every durable event of all the channels the viewer is in (messages, "
+        "replies, edits, deletions, reactions, members, channel changes), in log order: one "
+        "stream instead of one channelEvents per channel, for bots and agents (the MCP tool "
+        "get_updates long-polls it). Membership is checked as each event is delivered, so a "
+        "replay after joining includes the channel's events since `after`. No typing. Pass "
+        "`after` (an event's `cursor`, or `eventCursor`) to resume exactly after it."
+    )
+    async def joined_channel_events(
+        self,
+        info: Info[Context, None],
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+    ) -> AsyncGenerator[gql.ChannelEvent, None]:
+        context = info.context
+        viewer = context.require_viewer()
+        async for item in _events(context, viewer, after, EVERYTHING):
+            if isinstance(item, gql.ResyncRequired):
+                yield item
+                return
+            if isinstance(item, Signal) or item.channel_id is None:
+                continue
+            # Membership as of delivery, through loaders fresh for this event; one's own
+            # leaving is still shown (it explains why the channel's events stop).
+            if await _is_joined(context, viewer, item.channel_id) or is_about(item, viewer.user_id):
+                node = channel_event(item)
+                if node is not None:
+                    yield node
+
+
+async def _is_joined(context: Context, viewer: Viewer, channel_id: uuid.UUID) -> bool:
+    channel = await load_visible_channel(context.loaders, viewer, channel_id)
+    if channel is None:
+        return False
+    # viewer_is_member skips the lookup where membership does not decide readability.
+    membership = await context.loaders.viewer_membership_by_channel.load(channel.id)
+    return membership is not None
+
 
 async def _still_readable(context: Context, viewer: Viewer, channel_id: uuid.UUID) -> bool:
     return await load_visible_channel(context.loaders, viewer, channel_id) is not None

@@ -1,0 +1,3 @@
+from workchat.mcp.stdio import main
+
+raise SystemExit(main())
