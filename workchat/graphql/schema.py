@@ -30,6 +30,7 @@ from workchat.graphql.context import Context
 from workchat.graphql.errors import ErrorCodes
 from workchat.graphql.events.mutations import TypingMutations
 from workchat.graphql.events.subscriptions import EventQueries, EventSubscriptions
+from workchat.graphql.input_rule import InputRule
 from workchat.graphql.messages.mutations import MessageMutations
 from workchat.graphql.messages.queries import MessageQueries
 from workchat.graphql.node import NodeQueries
@@ -145,6 +146,8 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: AddValidationRules(limit_rules),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
             lambda: ValidationCache(maxsize=VALIDATION_CACHE_SIZE),
+            # Every string argument meets the text rule before anything runs.
+            InputRule,
             lambda: ErrorCodes(hide_suggestions=settings.is_prod),
         ],
     )

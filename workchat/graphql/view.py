@@ -23,6 +23,7 @@ from workchat.auth.authenticate import AuthenticationFailed, authenticate
 from workchat.errors import RequestErrorCode
 from workchat.graphql.context import Context
 from workchat.graphql.session_guard import guard_session
+from workchat.graphql.ws_protocol import TextCheckedTransportWS
 from workchat.services import Services
 
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=5)
@@ -44,6 +45,8 @@ def _bearer(value: str | None) -> str | None:
 
 
 class WorkchatGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = TextCheckedTransportWS
+
     def __init__(self, services: Services, **kwargs: Any) -> None:
         settings = services.settings
         super().__init__(

@@ -1,0 +1,212 @@
+"""The text rule (``workchat.text``) at the GraphQL boundary, for every string a client sends.
+
+A schema extension checks, before execution, every string that reaches an argument or an
+input field of the operation about to run: inline literals and variable values alike, in
+queries, mutations and subscriptions, through fragments and directives. It walks the
+document with graphql-core's ``TypeInfo``, so the kind of each string comes from the schema
+position it fills, and a new field or argument is covered without being registered.
+
+The first string that breaks the rule fails the whole request with a top-level error
+``extensions: {code: INVALID_INPUT, field}``; nothing runs, so nothing changes. ``field``
+is the path of input field names from the argument (``filter.nameContains``), without the
+``input`` argument every mutation takes — so it matches the ``field`` of a ``UserError``
+for the same field (``body``, ``name``).
+
+Strings the parser meets first are not seen here: a lone surrogate inside a literal in the
+document is already a syntax error (GRAPHQL_PARSE_FAILED); as a variable value it is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from graphql import (
+    BREAK,
+    SKIP,
+    ArgumentNode,
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLSchema,
+    ListValueNode,
+    ObjectValueNode,
+    OperationDefinitionNode,
+    StringValueNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    ValueNode,
+    VariableNode,
+    Visitor,
+    get_operation_ast,
+    visit,
+)
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from workchat.errors import RequestError, RequestErrorCode
+from workchat.text import TextKind, kind_of, violation
+
+# Where a string breaks the rule: (field path, reason).
+Violation = tuple[str, str]
+_MISSING = object()
+
+
+def _nullable(type_: GraphQLInputType) -> GraphQLInputType:
+    return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+
+
+def _field_path(path: tuple[str, ...]) -> str:
+    return ".".join(path) or "input"
+
+
+def _check(value: str, path: tuple[str, ...]) -> Violation | None:
+    kind = kind_of(path[-1]) if path else TextKind.GENERAL
+    reason = violation(value, kind)
+    return None if reason is None else (_field_path(path), reason)
+
+
+def _in_value(
+    node: ValueNode, type_: GraphQLInputType, path: tuple[str, ...], variables: _Variables
+) -> Violation | None:
+    """The first violation in a literal (or a variable) filling a position of ``type_``."""
+    type_ = _nullable(type_)
+    if isinstance(node, VariableNode):
+        return variables.check(node.name.value, type_, path)
+    if isinstance(type_, GraphQLList):
+        items = node.values if isinstance(node, ListValueNode) else (node,)
+        for item in items:
+            if found := _in_value(item, type_.of_type, path, variables):
+                return found
+        return None
+    if isinstance(type_, GraphQLInputObjectType):
+        if not isinstance(node, ObjectValueNode):
+            return None  # validation already refused it
+        for field in node.fields:
+            definition = type_.fields.get(field.name.value)
+            if definition is None:
+                continue
+            found = _in_value(field.value, definition.type, (*path, field.name.value), variables)
+            if found:
+                return found
+        return None
+    if isinstance(node, StringValueNode):
+        return _check(node.value, path)
+    return None
+
+
+def _in_raw(value: Any, type_: GraphQLInputType, path: tuple[str, ...]) -> Violation | None:
+    """The first violation in a variable's JSON value filling a position of ``type_``.
+
+    Follows the type, not the value: a value nested deeper than its type is left to
+    variable coercion, which refuses it.
+    """
+    type_ = _nullable(type_)
+    if isinstance(value, str):
+        return _check(value, path)
+    if isinstance(type_, GraphQLList):
+        items = value if isinstance(value, list) else (value,)
+        for item in items:
+            if found := _in_raw(item, type_.of_type, path):
+                return found
+        return None
+    if isinstance(type_, GraphQLInputObjectType) and isinstance(value, Mapping):
+        for key, child in value.items():
+            key_text = str(key)
+            if (reason := violation(key_text, TextKind.GENERAL)) is not None:
+                return _field_path(path), f"has a field name that {reason}"
+            definition = type_.fields.get(key_text)
+            if definition is not None and (
+                found := _in_raw(child, definition.type, (*path, key_text))
+            ):
+                return found
+    return None
+
+
+class _Variables:
+    """The operation's variable values, checked at each position a variable fills."""
+
+    def __init__(self, operation: OperationDefinitionNode, values: Mapping[str, Any]) -> None:
+        self.values = values
+        self.defaults = {
+            definition.variable.name.value: definition.default_value
+            for definition in operation.variable_definitions or ()
+        }
+
+    def check(self, name: str, type_: GraphQLInputType, path: tuple[str, ...]) -> Violation | None:
+        value = self.values.get(name, _MISSING)
+        if value is not _MISSING:
+            return _in_raw(value, type_, path)
+        default = self.defaults.get(name)
+        return None if default is None else _in_value(default, type_, path, self)
+
+
+class _Finder(Visitor):
+    def __init__(
+        self, type_info: TypeInfo, operation: OperationDefinitionNode, variables: _Variables
+    ) -> None:
+        super().__init__()
+        self.type_info = type_info
+        self.operation = operation
+        self.variables = variables
+        self.found: Violation | None = None
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_: object) -> object:
+        # Only the operation that runs; fragments are visited once each wherever they are.
+        return None if node is self.operation else SKIP
+
+    def enter_argument(self, node: ArgumentNode, *_: object) -> object:
+        argument = self.type_info.get_argument()
+        if argument is not None:
+            name = node.name.value
+            path = () if name == "input" else (name,)
+            self.found = _in_value(node.value, argument.type, path, self.variables)
+        return BREAK if self.found else SKIP
+
+
+def first_violation(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> Violation | None:
+    """The first string of the operation to run that breaks the text rule, if any."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return None  # execution reports the unknown or ambiguous operation
+    type_info = TypeInfo(schema)
+    finder = _Finder(type_info, operation, _Variables(operation, variables or {}))
+    visit(document, TypeInfoVisitor(type_info, finder))
+    return finder.found
+
+
+class InputRule(SchemaExtension):
+    """Refuse an operation whose arguments hold text that breaks the rule (INVALID_INPUT)."""
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        variables = context.variables if isinstance(context.variables, Mapping) else None
+        found = (
+            None
+            if document is None
+            else first_violation(
+                context.schema._schema, document, context.operation_name, variables
+            )
+        )
+        if found is not None:
+            field, reason = found
+            error = RequestError(f"{field} {reason}", RequestErrorCode.INVALID_INPUT, field=field)
+            if context.operation_type is OperationType.SUBSCRIPTION:
+                # Strawberry reports an exception from here as the stream's one result.
+                raise error
+            # A result set before execution replaces it (Strawberry skips executing), and
+            # goes through every extension's post-processing, ErrorCodes included.
+            context.result = ExecutionResult(
+                data=None, errors=[GraphQLError(error.message, original_error=error)]
+            )
+        yield
