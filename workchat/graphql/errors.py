@@ -23,6 +23,8 @@ CODE_DESCRIPTIONS: dict[DomainErrorCode, str] = {
     DomainErrorCode.INVALID_INPUT: "An input field is malformed or out of range; `field` names it.",
     DomainErrorCode.NOT_FOUND: "The object does not exist or the viewer may not see it.",
     DomainErrorCode.NAME_TAKEN: "Another channel of the org already has this name.",
+    DomainErrorCode.NAME_CONFUSABLE: "The name looks like another channel's name of the org "
+    "(the same after folding look-alike characters, Unicode TR39).",
     DomainErrorCode.EMAIL_TAKEN: "Another user already has this email address.",
     DomainErrorCode.VERSION_CONFLICT: "The message changed since `expectedVersion`; the "
     "payload holds the current message.",
