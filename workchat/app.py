@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -16,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 from workchat.events.retention import run_pruner
 from workchat.graphql.schema import create_schema
 from workchat.graphql.view import WorkchatGraphQL
+from workchat.http.headers import SecurityHeaders, cors
 from workchat.services import Services
 from workchat.settings import Settings
 
@@ -65,6 +67,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             WebSocketRoute("/graphql", graphql_app),
         ],
         lifespan=lifespan,
+        # Outermost first: CORS answers preflights, and those get the headers too.
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(cors, allowed_origins=settings.allowed_origins),
+        ],
     )
     app.state.services = services
     return app
