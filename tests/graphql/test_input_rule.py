@@ -261,3 +261,66 @@ async def test_a_cursor_of_deeply_nested_json_is_invalid_input(
         result = await execute(gql, document, {"c": _nested_json_cursor(depth)}, token)
         assert result["data"] is None
         assert [e["extensions"]["code"] for e in result["errors"]] == ["INVALID_INPUT"], depth
+
+
+@pytest.mark.parametrize(
+    ("document", "variables", "operation_name", "field"),
+    [
+        (  # through a fragment
+            "query($q: String) { ...F } fragment F on Query { users(query: $q) { totalCount } }",
+            {"q": "a\x00"},
+            None,
+            "query",
+        ),
+        (  # a variable's default value
+            'query($q: String = "a\\u0007") { users(query: $q) { totalCount } }',
+            {},
+            None,
+            "query",
+        ),
+        (  # a variable inside an input object literal
+            'mutation($b: String!) { postMessage(input: {channelId: "x", body: $b}) '
+            "{ errors { code } } }",
+            {"b": "cafe\u0301"},
+            None,
+            "body",
+        ),
+        (  # a field name of a variable's input object that is not text
+            "mutation($i: PostMessageInput!) { postMessage(input: $i) { errors { code } } }",
+            {"i": {"channelId": "x", "body": "hi", "\ud800": 1}},
+            None,
+            "input",
+        ),
+        (  # only the operation that runs counts
+            'query A { users(query: "a\\u0000") { totalCount } } query B { viewer { id } }',
+            {},
+            "B",
+            None,
+        ),
+    ],
+    ids=["fragment", "default", "nested-variable", "bad-key", "other-operation"],
+)
+async def test_where_strings_hide(
+    gql: GraphQLClient,
+    personas: Personas,
+    document: str,
+    variables: dict[str, Any],
+    operation_name: str | None,
+    field: str | None,
+) -> None:
+    token = await gql.token_for(personas.bob)
+    response = await gql.http.post(
+        "/graphql",
+        content=json.dumps(
+            {"query": document, "variables": variables, "operationName": operation_name}
+        ),
+        headers={"content-type": "application/json", "authorization": f"Bearer {token}"},
+    )
+    result = response.json()
+    if field is None:
+        assert "errors" not in result, result
+    else:
+        assert result["data"] is None
+        assert [e["extensions"] for e in result["errors"]] == [
+            {"code": "INVALID_INPUT", "field": field}
+        ]

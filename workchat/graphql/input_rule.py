@@ -18,11 +18,12 @@ document is already a syntax error (GRAPHQL_PARSE_FAILED); as a variable value i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
-    BREAK,
     SKIP,
     ArgumentNode,
     DocumentNode,
@@ -70,17 +71,23 @@ def _check(value: str, path: tuple[str, ...]) -> Violation | None:
     return None if reason is None else (_field_path(path), reason)
 
 
+# Called for a variable found inside a literal; the planner records it, defaults have none.
+OnVariable = Callable[[str, GraphQLInputType, tuple[str, ...]], None]
+
+
 def _in_value(
-    node: ValueNode, type_: GraphQLInputType, path: tuple[str, ...], variables: _Variables
+    node: ValueNode, type_: GraphQLInputType, path: tuple[str, ...], on_variable: OnVariable
 ) -> Violation | None:
-    """The first violation in a literal (or a variable) filling a position of ``type_``."""
+    """The first violation in a literal filling a position of ``type_``; variables inside
+    it go to ``on_variable`` (their values are checked per request)."""
     type_ = _nullable(type_)
     if isinstance(node, VariableNode):
-        return variables.check(node.name.value, type_, path)
+        on_variable(node.name.value, type_, path)
+        return None
     if isinstance(type_, GraphQLList):
         items = node.values if isinstance(node, ListValueNode) else (node,)
         for item in items:
-            if found := _in_value(item, type_.of_type, path, variables):
+            if found := _in_value(item, type_.of_type, path, on_variable):
                 return found
         return None
     if isinstance(type_, GraphQLInputObjectType):
@@ -90,13 +97,17 @@ def _in_value(
             definition = type_.fields.get(field.name.value)
             if definition is None:
                 continue
-            found = _in_value(field.value, definition.type, (*path, field.name.value), variables)
+            found = _in_value(field.value, definition.type, (*path, field.name.value), on_variable)
             if found:
                 return found
         return None
     if isinstance(node, StringValueNode):
         return _check(node.value, path)
     return None
+
+
+def _no_variables(name: str, type_: GraphQLInputType, path: tuple[str, ...]) -> None:
+    """Default values are constants: they hold no variables."""
 
 
 def _in_raw(value: Any, type_: GraphQLInputType, path: tuple[str, ...]) -> Violation | None:
@@ -127,33 +138,26 @@ def _in_raw(value: Any, type_: GraphQLInputType, path: tuple[str, ...]) -> Viola
     return None
 
 
-class _Variables:
-    """The operation's variable values, checked at each position a variable fills."""
-
-    def __init__(self, operation: OperationDefinitionNode, values: Mapping[str, Any]) -> None:
-        self.values = values
-        self.defaults = {
-            definition.variable.name.value: definition.default_value
-            for definition in operation.variable_definitions or ()
-        }
-
-    def check(self, name: str, type_: GraphQLInputType, path: tuple[str, ...]) -> Violation | None:
-        value = self.values.get(name, _MISSING)
-        if value is not _MISSING:
-            return _in_raw(value, type_, path)
-        default = self.defaults.get(name)
-        return None if default is None else _in_value(default, type_, path, self)
+VariableUse = tuple[str, GraphQLInputType, tuple[str, ...]]
 
 
-class _Finder(Visitor):
-    def __init__(
-        self, type_info: TypeInfo, operation: OperationDefinitionNode, variables: _Variables
-    ) -> None:
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What one document's operation needs checked: its literals' verdict (fixed), and
+    where each variable is used (checked against each request's values)."""
+
+    literal: Violation | None
+    uses: tuple[VariableUse, ...]
+    defaults: Mapping[str, ValueNode]
+
+
+class _Planner(Visitor):
+    def __init__(self, type_info: TypeInfo, operation: OperationDefinitionNode) -> None:
         super().__init__()
         self.type_info = type_info
         self.operation = operation
-        self.variables = variables
-        self.found: Violation | None = None
+        self.literal: Violation | None = None
+        self.uses: list[VariableUse] = []
 
     def enter_operation_definition(self, node: OperationDefinitionNode, *_: object) -> object:
         # Only the operation that runs; fragments are visited once each wherever they are.
@@ -161,11 +165,59 @@ class _Finder(Visitor):
 
     def enter_argument(self, node: ArgumentNode, *_: object) -> object:
         argument = self.type_info.get_argument()
-        if argument is not None:
+        if argument is not None and self.literal is None:
             name = node.name.value
             path = () if name == "input" else (name,)
-            self.found = _in_value(node.value, argument.type, path, self.variables)
-        return BREAK if self.found else SKIP
+            self.literal = _in_value(node.value, argument.type, path, self._record)
+        return SKIP
+
+    def _record(self, name: str, type_: GraphQLInputType, path: tuple[str, ...]) -> None:
+        self.uses.append((name, type_, path))
+
+
+def _plan(
+    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode
+) -> _Plan:
+    type_info = TypeInfo(schema)
+    planner = _Planner(type_info, operation)
+    visit(document, TypeInfoVisitor(type_info, planner))
+    defaults = {
+        definition.variable.name.value: definition.default_value
+        for definition in operation.variable_definitions or ()
+        if definition.default_value is not None
+    }
+    return _Plan(planner.literal, tuple(planner.uses), defaults)
+
+
+class _PlanCache:
+    """Plans by (schema, document text, operation name): walking a large document costs
+    a few hundred microseconds, and clients send the same few documents again and again."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._plans: OrderedDict[tuple[int, str, str | None], _Plan] = OrderedDict()
+
+    def get(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        key: tuple[int, str, str | None] | None,
+    ) -> _Plan:
+        if key is None:
+            return _plan(schema, document, operation)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = _plan(schema, document, operation)
+            if len(self._plans) > self.size:
+                self._plans.popitem(last=False)
+        else:
+            self._plans.move_to_end(key)
+        return plan
+
+
+PLAN_CACHE_SIZE = 256
+_plans = _PlanCache(PLAN_CACHE_SIZE)
 
 
 def first_violation(
@@ -173,15 +225,32 @@ def first_violation(
     document: DocumentNode,
     operation_name: str | None,
     variables: Mapping[str, Any] | None,
+    *,
+    source: str | None = None,
 ) -> Violation | None:
-    """The first string of the operation to run that breaks the text rule, if any."""
+    """The first string of the operation to run that breaks the text rule, if any.
+
+    ``source`` (the document's text) lets the walk over the document be cached.
+    """
     operation = get_operation_ast(document, operation_name)
     if operation is None:
         return None  # execution reports the unknown or ambiguous operation
-    type_info = TypeInfo(schema)
-    finder = _Finder(type_info, operation, _Variables(operation, variables or {}))
-    visit(document, TypeInfoVisitor(type_info, finder))
-    return finder.found
+    key = None if source is None else (id(schema), source, operation_name)
+    plan = _plans.get(schema, document, operation, key)
+    if plan.literal is not None:
+        return plan.literal
+    values = variables or {}
+    for name, type_, path in plan.uses:
+        value = values.get(name, _MISSING)
+        if value is not _MISSING:
+            found = _in_raw(value, type_, path)
+        elif (default := plan.defaults.get(name)) is not None:
+            found = _in_value(default, type_, path, _no_variables)
+        else:
+            continue
+        if found is not None:
+            return found
+    return None
 
 
 class InputRule(SchemaExtension):
