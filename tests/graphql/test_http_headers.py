@@ -12,7 +12,13 @@ import pytest
 from tests.support.graphql_client import ClientFactory, GraphQLClient
 from tests.support.personas import Personas
 from tests.support.settings import PASSWORD
-from workchat.http.headers import API_CSP, GRAPHIQL_CDN, GRAPHIQL_CSP
+from workchat.http.headers import (
+    API_CSP,
+    GRAPHIQL_CDN,
+    GRAPHIQL_CSP,
+    PAGE_CSP,
+    content_security_policy,
+)
 
 LOGIN = """mutation($email: String!, $password: String!) {
   login(input: {email: $email, password: $password}) { accessToken refreshToken }
@@ -78,6 +84,16 @@ async def test_graphiql_page_policy_allows_exactly_what_it_loads(
     # No other script host, no eval.
     assert "'unsafe-eval'" not in GRAPHIQL_CSP
     assert "connect-src 'self'" in GRAPHIQL_CSP
+
+
+def test_other_pages_get_the_same_origin_policy() -> None:
+    """The web client's pages (served at /) may load and connect to their own origin only:
+    no inline script, no CDN. Only GraphiQL's page gets the CDN, and JSON gets nothing."""
+    assert content_security_policy("/", "text/html; charset=utf-8") == PAGE_CSP
+    assert content_security_policy("/graphql", "text/html") == GRAPHIQL_CSP
+    assert content_security_policy("/graphql", "application/json") == API_CSP
+    assert "'unsafe-inline'" not in PAGE_CSP and GRAPHIQL_CDN not in PAGE_CSP
+    assert "script-src 'self';" in PAGE_CSP
 
 
 async def test_prod_has_no_graphiql_page(client_with: ClientFactory) -> None:
