@@ -41,8 +41,9 @@ class RequestErrorCode(StrEnum):
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     INTERNAL = "INTERNAL"
-    # A query's argument is unusable (a page size, a cursor): queries have no payload
-    # to carry a UserError, so the whole request fails with the same word.
+    # An argument is unusable (a page size, a cursor): queries have no payload to carry a
+    # UserError, so the whole request fails with the same word. Also text that breaks the
+    # text rule, in any operation, refused before anything runs (``extensions.field``).
     INVALID_INPUT = "INVALID_INPUT"
     # A search string does not parse; ``extensions.position`` says where.
     INVALID_QUERY = "INVALID_QUERY"

@@ -12,6 +12,9 @@ is the path of input field names from the argument (``filter.nameContains``), wi
 ``input`` argument every mutation takes — so it matches the ``field`` of a ``UserError``
 for the same field (``body``, ``name``).
 
+The walk's result (whether a literal breaks the rule, where each variable is used) is cached
+per document text, so a request usually costs only the check of its variable values.
+
 Strings the parser meets first are not seen here: a lone surrogate inside a literal in the
 document is already a syntax error (GRAPHQL_PARSE_FAILED); as a variable value it is not.
 """
