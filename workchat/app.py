@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -19,6 +20,7 @@ from workchat.events.retention import run_pruner
 from workchat.graphql.limits import HeaderLimit
 from workchat.graphql.schema import create_schema
 from workchat.graphql.view import WorkchatGraphQL
+from workchat.http.headers import SecurityHeaders, cors
 from workchat.mcp.http import McpEndpoint
 from workchat.services import Services
 from workchat.settings import Settings
@@ -78,6 +80,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             Route("/mcp", mcp.app, methods=["GET", "POST", "DELETE"]),
         ],
         lifespan=lifespan,
+        # Outermost first: CORS answers preflights, and those get the headers too.
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(cors, allowed_origins=settings.allowed_origins),
+        ],
     )
     # Outermost: oversized headers or a declared oversized body are refused before routing.
     app.add_middleware(HeaderLimit, settings=settings)

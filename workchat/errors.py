@@ -16,6 +16,7 @@ class ErrorCode(StrEnum):
     INVALID_INPUT = "INVALID_INPUT"
     NOT_FOUND = "NOT_FOUND"
     NAME_TAKEN = "NAME_TAKEN"
+    NAME_CONFUSABLE = "NAME_CONFUSABLE"
     EMAIL_TAKEN = "EMAIL_TAKEN"
     VERSION_CONFLICT = "VERSION_CONFLICT"
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
@@ -40,8 +41,9 @@ class RequestErrorCode(StrEnum):
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
     INTERNAL = "INTERNAL"
-    # A query's argument is unusable (a page size, a cursor): queries have no payload
-    # to carry a UserError, so the whole request fails with the same word.
+    # An argument is unusable (a page size, a cursor): queries have no payload to carry a
+    # UserError, so the whole request fails with the same word. Also text that breaks the
+    # text rule, in any operation, refused before anything runs (``extensions.field``).
     INVALID_INPUT = "INVALID_INPUT"
     # A request over a size limit (body, headers, query text), refused before parsing.
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"

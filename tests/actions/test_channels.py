@@ -53,6 +53,16 @@ async def test_create_channel(services: Services, personas: Personas) -> None:
         ("", ErrorCode.INVALID_INPUT),
         ("#", ErrorCode.INVALID_INPUT),
         ("x" * 81, ErrorCode.INVALID_INPUT),
+        # Look-alikes of #design (Unicode TR39 skeletons, case-folded).
+        ("d\u0435sign", ErrorCode.NAME_CONFUSABLE),  # Cyrillic ie for "e"
+        ("generaI", ErrorCode.NAME_CONFUSABLE),  # #general, capital I for "l"
+        ("genera1", ErrorCode.NAME_CONFUSABLE),  # #general, digit one for "l"
+        ("\uff44\uff45\uff53\uff49\uff47\uff4e", ErrorCode.NAME_CONFUSABLE),  # fullwidth
+        ("Gener\u0430l", ErrorCode.NAME_CONFUSABLE),  # #general, Cyrillic a
+        # The text rule, also when an action is called without GraphQL (CLI).
+        ("de\u200bsign", ErrorCode.INVALID_INPUT),
+        ("a\x00b", ErrorCode.INVALID_INPUT),
+        ("two\nlines", ErrorCode.INVALID_INPUT),
     ],
 )
 async def test_create_channel_failures_change_nothing(
@@ -62,6 +72,37 @@ async def test_create_channel_failures_change_nothing(
     before = await snapshot(services)
     assert await _codes(ch.create_channel(services, as_user(personas.bob), name=name)) is code
     assert await snapshot(services) == before
+
+
+async def test_names_that_only_resemble_are_allowed(services: Services, personas: Personas) -> None:
+    """Different letters are different names: the look-alike rule is no wider than TR39."""
+    alice = as_user(personas.alice)
+    await ch.create_channel(services, alice, name="design")
+    for name in ("designs", "désign", "resign", "デザイン"):
+        assert (await ch.create_channel(services, alice, name=name)).name == name
+
+
+async def test_rename_to_a_lookalike_is_refused_and_changes_nothing(
+    services: Services, personas: Personas
+) -> None:
+    alice = as_user(personas.alice)
+    ops = await ch.create_channel(services, alice, name="ops")
+    await ch.create_channel(services, alice, name="paypal")
+    before = await snapshot(services)
+    code = await _codes(ch.update_channel(services, alice, ops.id, name="p\u0430yp\u0430l"))
+    assert code is ErrorCode.NAME_CONFUSABLE
+    assert await snapshot(services) == before
+    # Its own look-alike is not a conflict: a channel may be renamed to a variant of itself.
+    renamed = await ch.update_channel(services, alice, ops.id, name="0ps")
+    assert renamed.name == "0ps"
+
+
+async def test_lookalikes_in_another_org_do_not_count(
+    services: Services, personas: Personas
+) -> None:
+    await ch.create_channel(services, as_user(personas.alice), name="design")
+    other = await ch.create_channel(services, as_user(personas.eve), name="d\u0435sign")
+    assert other.org_id == personas.eve.org_id
 
 
 async def test_names_are_unique_per_org_only(services: Services, personas: Personas) -> None:

@@ -61,6 +61,10 @@ async def test_create_user(services: Services, personas: Personas) -> None:
     [
         ({"email": "ALICE@example.com"}, ErrorCode.EMAIL_TAKEN, "email"),
         ({"email": "not-an-email"}, ErrorCode.INVALID_INPUT, "email"),
+        # The text rule holds without GraphQL too (the CLI): NUL was stored on SQLite.
+        ({"email": "nul\x00@example.com"}, ErrorCode.INVALID_INPUT, "email"),
+        ({"email": "rtl\u202e@example.com"}, ErrorCode.INVALID_INPUT, "email"),
+        ({"display_name": "Bob\u200b"}, ErrorCode.INVALID_INPUT, "displayName"),
         ({"display_name": "  "}, ErrorCode.INVALID_INPUT, "displayName"),
         ({"display_name": "x" * 81}, ErrorCode.INVALID_INPUT, "displayName"),
         ({"password": "short"}, ErrorCode.INVALID_INPUT, "password"),

@@ -147,6 +147,11 @@ SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
     ),
     ("createChannel", ErrorCode.INVALID_INPUT): lambda w: (w.personas.bob, {"name": "#"}),
     ("createChannel", ErrorCode.NAME_TAKEN): lambda w: (w.personas.bob, {"name": "ROOM"}),
+    # Cyrillic U+043E for Latin "o": looks like #room.
+    ("createChannel", ErrorCode.NAME_CONFUSABLE): lambda w: (
+        w.personas.bob,
+        {"name": "r\u043e\u043em"},
+    ),
     ("updateChannel", ErrorCode.NOT_FOUND): lambda w: (
         w.personas.eve,
         {"channelId": cid(w.room), "name": "mine"},
@@ -166,6 +171,10 @@ SCENARIOS: dict[tuple[str, ErrorCode], Scenario] = {
     ("updateChannel", ErrorCode.NAME_TAKEN): lambda w: (
         w.personas.bob,
         {"channelId": cid(w.room), "name": "General"},
+    ),
+    ("updateChannel", ErrorCode.NAME_CONFUSABLE): lambda w: (
+        w.personas.bob,
+        {"channelId": cid(w.room), "name": "genera1"},
     ),
     ("archiveChannel", ErrorCode.NOT_FOUND): lambda w: (w.personas.bob, {"channelId": "nope"}),
     ("archiveChannel", ErrorCode.SYSTEM_CHANNEL): lambda w: (

@@ -15,6 +15,7 @@ from workchat.access import access_channel, access_message, require_user
 from workchat.actions.channels import require_member, require_writable
 from workchat.actions.mentions import record_mentions
 from workchat.actions.unit import unit_of_work
+from workchat.actions.validation import check_text
 from workchat.auth.viewer import Viewer
 from workchat.db.base import utcnow
 from workchat.db.models import Channel, Message, MessageRevision
@@ -35,9 +36,7 @@ def clean_body(body: str) -> str:
         raise ActionError(
             ErrorCode.INVALID_INPUT, f"body must be 1-{MAX_BODY} characters", field="body"
         )
-    if "\x00" in cleaned:
-        raise ActionError(ErrorCode.INVALID_INPUT, "body contains a NUL character", field="body")
-    return cleaned
+    return check_text(cleaned, "body")
 
 
 Changed = TypeVar("Changed", ev.MessageEdited, ev.MessageDeleted)

@@ -6,6 +6,7 @@ import re
 
 from workchat.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from workchat.errors import ActionError, ErrorCode
+from workchat.text import TextKind, kind_of, violation
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ROLES = ("admin", "member")
@@ -15,18 +16,28 @@ def invalid(field: str, message: str) -> ActionError:
     return ActionError(ErrorCode.INVALID_INPUT, message, field=field)
 
 
+def check_text(value: str, field: str, kind: TextKind | None = None) -> str:
+    """The text rule (``workchat.text``) for callers that bypass GraphQL (CLI, seeds).
+
+    GraphQL already refused such text at its boundary; here it is a second line, so no
+    entry point can store a NUL or an invisible character in a name.
+    """
+    reason = violation(value, kind or kind_of(field))
+    if reason is not None:
+        raise invalid(field, f"{field} {reason}")
+    return value
+
+
 def clean_text(value: str, field: str, *, min_len: int = 1, max_len: int) -> str:
-    """Trim and length-check; control characters are refused."""
-    cleaned = value.strip()
+    """Trim, length-check and apply the text rule for the field's kind."""
+    cleaned = check_text(value.strip(), field)
     if not min_len <= len(cleaned) <= max_len:
         raise invalid(field, f"{field} must be {min_len}-{max_len} characters")
-    if any(ord(ch) < 32 and ch not in "\t\n" for ch in cleaned):
-        raise invalid(field, f"{field} contains control characters")
     return cleaned
 
 
 def clean_email(value: str, field: str = "email") -> str:
-    email = value.strip().lower()
+    email = check_text(value.strip(), field, TextKind.IDENTIFIER).lower()
     if len(email) > 254 or not EMAIL_RE.match(email):
         raise invalid(field, "email is not a valid address")
     return email

@@ -33,6 +33,8 @@ class Context:
     response: Response | WebSocket | None
     services: Services
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # The client's X-Request-ID when well-formed (REQUEST_ID_RE); only ever logged.
+    client_request_id: str | None = None
     viewer: Viewer = field(default_factory=anonymous)
     # Why a presented credential was refused; reported when a field needs a viewer.
     auth_error: str | None = None

@@ -23,6 +23,8 @@ CODE_DESCRIPTIONS: dict[DomainErrorCode, str] = {
     DomainErrorCode.INVALID_INPUT: "An input field is malformed or out of range; `field` names it.",
     DomainErrorCode.NOT_FOUND: "The object does not exist or the viewer may not see it.",
     DomainErrorCode.NAME_TAKEN: "Another channel of the org already has this name.",
+    DomainErrorCode.NAME_CONFUSABLE: "The name looks like another channel's name of the org "
+    "(the same after folding look-alike characters, Unicode TR39).",
     DomainErrorCode.EMAIL_TAKEN: "Another user already has this email address.",
     DomainErrorCode.VERSION_CONFLICT: "The message changed since `expectedVersion`; the "
     "payload holds the current message.",
@@ -121,14 +123,22 @@ class ErrorCodes(SchemaExtension):
         if not errors:
             return
         request_id = getattr(self.execution_context.context, "request_id", None)
-        result.errors = [self._coded(error, request_id) for error in errors]  # type: ignore[attr-defined]
+        client_id = getattr(self.execution_context.context, "client_request_id", None)
+        result.errors = [self._coded(error, request_id, client_id) for error in errors]  # type: ignore[attr-defined]
 
-    def _coded(self, error: GraphQLError, request_id: str | None) -> GraphQLError:
+    def _coded(
+        self, error: GraphQLError, request_id: str | None, client_id: str | None = None
+    ) -> GraphQLError:
         code, message = _code_for(error)
         extensions: dict[str, object] = {"code": code.value}
         original = error.original_error
         if code is RequestErrorCode.INTERNAL:
-            log.error("unexpected error (request %s)", request_id, exc_info=original)
+            log.error(
+                "unexpected error (request %s, client request id %s)",
+                request_id,
+                client_id or "-",
+                exc_info=original,
+            )
             extensions["requestId"] = request_id or ""
         elif isinstance(original, ActionError) and original.field:
             extensions["field"] = original.field

@@ -76,12 +76,20 @@ def encode_cursor(*key: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
 
 
+# Our cursors hold a few short keys (a channel name of up to 80 characters, a time, a seq,
+# a UUID): under 1,500 characters even when every character is escaped. Anything longer is
+# refused undecoded; a shorter one nested deeply ends in RecursionError, caught below.
+MAX_CURSOR_LENGTH = 4096
+
+
 def decode_cursor(cursor: str, *, arity: int, argument: str = "after") -> list[Any]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4))
-        key = json.loads(raw)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        key = None
+    key: Any = None
+    if len(cursor) <= MAX_CURSOR_LENGTH and cursor.isascii():
+        try:
+            raw = base64.urlsafe_b64decode(cursor.encode() + b"=" * (-len(cursor) % 4))
+            key = json.loads(raw)
+        except (binascii.Error, UnicodeDecodeError, ValueError, RecursionError):
+            key = None
     if not isinstance(key, list) or len(key) != arity:
         raise RequestError(f"{argument} is not a valid cursor", RequestErrorCode.INVALID_INPUT)
     return key

@@ -26,6 +26,7 @@ from workchat.graphql.errors import ErrorCodes
 from workchat.graphql.events.mutations import TypingMutations
 from workchat.graphql.events.subscriptions import EventQueries, EventSubscriptions
 from workchat.graphql.limits import BoundedValidation, cost_limits
+from workchat.graphql.input_rule import InputRule
 from workchat.graphql.messages.mutations import MessageMutations
 from workchat.graphql.messages.queries import MessageQueries
 from workchat.graphql.node import NodeQueries
@@ -141,6 +142,8 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
             # refuses it before the validation rules run (docs/adr/0011-dos-request-limits.md).
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
             lambda: BoundedValidation(limits),
+            # Every string argument meets the text rule before anything runs.
+            InputRule,
             lambda: ErrorCodes(hide_suggestions=settings.is_prod),
         ],
     )

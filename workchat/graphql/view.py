@@ -33,6 +33,7 @@ from workchat.graphql.limits import (
     replay,
 )
 from workchat.graphql.session_guard import guard_session
+from workchat.graphql.ws_protocol import TextCheckedTransportWS
 from workchat.services import Services
 
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=5)
@@ -54,6 +55,8 @@ def _bearer(value: str | None) -> str | None:
 
 
 class WorkchatGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = TextCheckedTransportWS
+
     def __init__(self, services: Services, **kwargs: Any) -> None:
         settings = services.settings
         super().__init__(
@@ -148,10 +151,17 @@ class WorkchatGraphQL(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:
+        # The server's own id names the request everywhere (audit entries, logs, the
+        # response header): a client-chosen one could collide with or impersonate another
+        # request's. A well-formed client id is kept beside it, for correlating logs.
         supplied = request.headers.get("x-request-id", "")
-        request_id = supplied if REQUEST_ID_RE.match(supplied) else uuid.uuid4().hex
+        request_id = uuid.uuid4().hex
         context = Context(
-            request=request, response=response, services=self.services, request_id=request_id
+            request=request,
+            response=response,
+            services=self.services,
+            request_id=request_id,
+            client_request_id=supplied if REQUEST_ID_RE.match(supplied) else None,
         )
         if isinstance(response, Response):
             response.headers["x-request-id"] = request_id

@@ -1,0 +1,1 @@
+"""HTTP concerns around the application: response headers and CORS."""
