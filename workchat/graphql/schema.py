@@ -25,8 +25,8 @@ from workchat.graphql.context import Context
 from workchat.graphql.errors import ErrorCodes
 from workchat.graphql.events.mutations import TypingMutations
 from workchat.graphql.events.subscriptions import EventQueries, EventSubscriptions
-from workchat.graphql.limits import BoundedValidation, cost_limits
 from workchat.graphql.input_rule import InputRule
+from workchat.graphql.limits import BoundedValidation, cost_limits
 from workchat.graphql.messages.mutations import MessageMutations
 from workchat.graphql.messages.queries import MessageQueries
 from workchat.graphql.node import NodeQueries

@@ -91,6 +91,11 @@ def _rss_bytes() -> int:
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux /proc")
+async def _no_listeners_left(services: Services) -> None:
+    while services.hub._feeds:
+        await asyncio.sleep(0.01)
+
+
 async def test_memory_stays_bounded_while_many_sockets_never_read(
     live_server: str, gql: GraphQLClient, services: Services, personas: Personas
 ) -> None:
@@ -123,7 +128,9 @@ async def test_memory_stays_bounded_while_many_sockets_never_read(
     # closing handshake; one slower than that sees the connection dropped (1006). Either
     # way the server ended every stalled subscription rather than buffering for it.
     assert codes <= {SUBSCRIBER_TOO_SLOW, 1006}, codes
-    assert SUBSCRIBER_TOO_SLOW in codes
+    # Which of the two a client sees depends on how loaded the machine is (the test above
+    # shows 4429 itself); what must hold is that the server let go of every subscription.
+    await asyncio.wait_for(_no_listeners_left(services), timeout=10)
     # Measured about 68 MiB here (posting and indexing 5.8 MB of bodies, executing each
     # event for 50 subscribers, one transport buffer each); buffering would be 290 MB.
     assert grown < 150 * 1024 * 1024, f"the server grew by {grown / 2**20:.0f} MiB"
