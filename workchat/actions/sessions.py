@@ -19,7 +19,7 @@ from workchat.auth.jwt import issue_access_token
 from workchat.auth.secrets import REFRESH_PREFIX, new_token, token_hash
 from workchat.auth.viewer import Viewer
 from workchat.db.base import utcnow
-from workchat.db.models import RefreshToken, User
+from workchat.db.models import Org, RefreshToken, User
 from workchat.errors import ActionError, ErrorCode
 from workchat.events import catalogue as ev
 from workchat.services import Services
@@ -35,7 +35,11 @@ class IssuedSession:
 
 
 def _invalid_credentials() -> ActionError:
-    return ActionError(ErrorCode.INVALID_CREDENTIALS, "email or password is wrong")
+    # One message for every case: it must not tell which part was wrong.
+    return ActionError(
+        ErrorCode.INVALID_CREDENTIALS,
+        "email or password is wrong (with accounts in several orgs, also give the org)",
+    )
 
 
 def _invalid_token() -> ActionError:
@@ -64,11 +68,33 @@ def _issue(
     return row, IssuedSession(user, access, access_expires, secret, row.expires_at)
 
 
-async def login(services: Services, viewer: Viewer, email: str, password: str) -> IssuedSession:
-    email = email.strip().lower()
+async def _account_for_login(services: Services, email: str, org_slug: str | None) -> User | None:
+    """The one account a login names, or None. Without an org the address must belong to
+    exactly one account: an address in several orgs logs in only with its org."""
+    query = select(User).where(User.email == email)
+    if org_slug is not None:
+        query = query.join(Org, Org.id == User.org_id).where(Org.slug == org_slug.strip().lower())
     async with services.db.read_session() as session:
-        user = await session.scalar(select(User).where(User.email == email))
-    # Always verify (a dummy hash for unknown emails) so timing does not reveal accounts.
+        accounts = list((await session.scalars(query.limit(2))).all())
+    return accounts[0] if len(accounts) == 1 else None
+
+
+async def login(
+    services: Services,
+    viewer: Viewer,
+    email: str,
+    password: str,
+    *,
+    org_slug: str | None = None,
+) -> IssuedSession:
+    """Exchange e-mail and password (and optionally the org's slug) for a session.
+
+    Every refusal is the same INVALID_CREDENTIALS after exactly one password verification
+    (against a dummy hash when no single account matches), so neither the answer nor its
+    cost tells whether, or in which orgs, an address exists (ADR 0011).
+    """
+    email = email.strip().lower()
+    user = await _account_for_login(services, email, org_slug)
     ok = await services.passwords.verify(user.password_hash if user else None, password)
     if user is None:
         raise _invalid_credentials()
