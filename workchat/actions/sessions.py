@@ -2,7 +2,10 @@
 
 Refresh tokens are opaque and stored hashed. Each login starts a family; every refresh
 revokes the presented token and issues its replacement in the same family. Presenting a
-token that was already rotated means it leaked: the whole family is revoked.
+token that was already rotated means it leaked: the whole family is revoked — except within
+a short grace (``refresh_reuse_grace_seconds``) after its rotation while its replacement is
+still unused, which is what two tabs refreshing the same token at once look like: the late
+one gets a fresh pair of the same family (ADR 0012).
 """
 
 from __future__ import annotations
@@ -126,6 +129,16 @@ async def _revoke_family(unit: Unit, family_id: uuid.UUID) -> None:
     )
 
 
+async def _within_grace(unit: Unit, services: Services, row: RefreshToken) -> bool:
+    """Whether a revoked ``row`` is the immediately previous token of its family, presented
+    again within the grace: rotated (not logged out) recently, and its replacement unused."""
+    grace = timedelta(seconds=services.settings.refresh_reuse_grace_seconds)
+    if row.replaced_by is None or row.revoked_at is None or utcnow() - row.revoked_at > grace:
+        return False
+    replacement = await unit.session.get(RefreshToken, row.replaced_by)
+    return replacement is not None and replacement.revoked_at is None
+
+
 async def refresh(services: Services, viewer: Viewer, refresh_token: str) -> IssuedSession:
     reused = False
     async with unit_of_work(services, viewer, requires_write=False) as unit:
@@ -139,7 +152,18 @@ async def refresh(services: Services, viewer: Viewer, refresh_token: str) -> Iss
         user = await unit.session.get(User, row.user_id)
         if user is None or not user.is_active:
             raise _invalid_token()
-        if row.revoked_at is not None:
+        if row.revoked_at is not None and await _within_grace(unit, services, row):
+            # The concurrent twin of the refresh that rotated it: a sibling of its replacement.
+            _sibling, issued = _issue(unit, services, user, row.family_id)
+            await unit.session.flush()
+            unit.audit(
+                user.org_id,
+                "auth.refresh",
+                "session",
+                row.family_id,
+                after={"reuse_within_grace": True},
+            )
+        elif row.revoked_at is not None:
             if row.replaced_by is None:
                 raise _invalid_token()  # logged out or revoked: nothing more to do
             # A rotated token came back: someone holds a copy. End the whole session.
