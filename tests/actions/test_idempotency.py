@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from tests.support.db import audit_entries, count_rows, events, snapshot
 from tests.support.personas import Personas, as_user
@@ -172,3 +173,48 @@ async def test_the_key_is_per_author(
     )
     assert {p.author_id for p in posts} == {personas.bob.id, personas.alice.id}
     assert sorted(p.seq for p in posts) == [1, 2]
+
+
+async def test_the_index_decides_when_the_check_misses(
+    services: Services, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the in-transaction lookup blinded (as when a racing call has not committed yet),
+    the unique index refuses the second insert, and the caller gets the first message; the
+    refused transaction leaves nothing behind (no seq, audit entry or event)."""
+    (room,) = await _channels(services, personas, 1)
+    bob = as_user(personas.bob)
+    first = await msg.post_message(
+        services, bob, channel_id=room.id, body="hi", client_mutation_id="k"
+    )
+    before = await snapshot(services)
+    real = msg._earlier_post
+    calls: list[str] = []
+
+    async def blind_once(*args: object) -> uuid.UUID | None:
+        calls.append("lookup")
+        return None if len(calls) == 1 else await real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(msg, "_earlier_post", blind_once)
+    again = await msg.post_message(
+        services, bob, channel_id=room.id, body="hi", client_mutation_id="k"
+    )
+    assert again.id == first.id
+    assert calls == ["lookup", "lookup"]  # the blinded check, then the answer after refusal
+    assert await snapshot(services) == before
+    assert await _last_seqs(services, [room]) == [1]
+
+
+async def test_another_constraint_is_not_mistaken_for_a_retry(
+    services: Services, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An IntegrityError that no earlier message with the key explains propagates."""
+    (room,) = await _channels(services, personas, 1)
+    bob = as_user(personas.bob)
+    await msg.post_message(services, bob, channel_id=room.id, body="hi", client_mutation_id="k")
+
+    async def never(*args: object) -> None:
+        return None
+
+    monkeypatch.setattr(msg, "_earlier_post", never)
+    with pytest.raises(IntegrityError):
+        await msg.post_message(services, bob, channel_id=room.id, body="hi", client_mutation_id="k")
