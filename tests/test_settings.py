@@ -99,3 +99,12 @@ def test_event_retention_settings(tmp_path: Path) -> None:
         Settings.from_mapping({"WORKCHAT_EVENT_PRUNE_INTERVAL_SECONDS": "-1"})
     with pytest.raises(SettingsError, match="must be an integer"):
         Settings.from_mapping({"WORKCHAT_EVENT_RETENTION_DAYS": "a week"})
+
+
+def test_refresh_reuse_grace_setting(tmp_path: Path) -> None:
+    defaults = Settings.from_mapping({"WORKCHAT_DATA_DIR": str(tmp_path)})
+    assert defaults.refresh_reuse_grace_seconds == 10
+    off = Settings.from_mapping({"WORKCHAT_REFRESH_REUSE_GRACE_SECONDS": "0"})
+    assert off.refresh_reuse_grace_seconds == 0
+    with pytest.raises(SettingsError, match="REFRESH_REUSE_GRACE_SECONDS must not be negative"):
+        Settings.from_mapping({"WORKCHAT_REFRESH_REUSE_GRACE_SECONDS": "-1"})
