@@ -136,3 +136,12 @@ def test_introspection_defaults_to_the_environment(
     if value is not None:
         values["WORKCHAT_INTROSPECTION"] = value
     assert Settings.from_mapping(values).introspection_enabled is enabled
+
+
+def test_refresh_reuse_grace_setting(tmp_path: Path) -> None:
+    defaults = Settings.from_mapping({"WORKCHAT_DATA_DIR": str(tmp_path)})
+    assert defaults.refresh_reuse_grace_seconds == 10
+    off = Settings.from_mapping({"WORKCHAT_REFRESH_REUSE_GRACE_SECONDS": "0"})
+    assert off.refresh_reuse_grace_seconds == 0
+    with pytest.raises(SettingsError, match="REFRESH_REUSE_GRACE_SECONDS must not be negative"):
+        Settings.from_mapping({"WORKCHAT_REFRESH_REUSE_GRACE_SECONDS": "-1"})

@@ -38,6 +38,10 @@ class Settings:
     sqlite_busy_timeout_ms: int = 5000
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    # A rotated refresh token presented again this soon after its rotation, while its
+    # replacement is unused, gets a fresh pair instead of ending the session (two tabs
+    # refreshing at once); 0 turns the grace off.
+    refresh_reuse_grace_seconds: int = 10
     jwt_issuer: str = "workchat"
     jwt_audience: str = "workchat-api"
     # argon2id cost; the defaults follow RFC 9106's second recommended profile.
@@ -182,6 +186,7 @@ class Settings:
             "sqlite_busy_timeout_ms",
             "access_token_ttl_seconds",
             "refresh_token_ttl_seconds",
+            "refresh_reuse_grace_seconds",
             "argon2_time_cost",
             "argon2_memory_kib",
             "argon2_parallelism",
@@ -217,6 +222,9 @@ class Settings:
         )
         if isinstance(retention, int) and retention < 1:
             raise SettingsError(f"{PREFIX}EVENT_RETENTION_DAYS must be at least 1")
+        grace = kwargs.get("refresh_reuse_grace_seconds")
+        if isinstance(grace, int) and grace < 0:
+            raise SettingsError(f"{PREFIX}REFRESH_REUSE_GRACE_SECONDS must not be negative")
         if isinstance(interval, int) and interval < 0:
             raise SettingsError(f"{PREFIX}EVENT_PRUNE_INTERVAL_SECONDS must not be negative")
         timeout = get("EXECUTION_TIMEOUT_SECONDS")

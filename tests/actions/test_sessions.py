@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from tests.support.auth import outlive_refresh_grace
 from tests.support.db import audit_entries, events, snapshot
 from tests.support.personas import Personas
 from tests.support.settings import PASSWORD
@@ -82,6 +83,7 @@ async def test_reuse_of_a_rotated_token_revokes_the_family(
 ) -> None:
     first = await login(services, anonymous(), personas.alice.email, PASSWORD)
     second = await refresh(services, anonymous(), first.refresh_token)
+    await outlive_refresh_grace(services)
     with pytest.raises(ActionError) as caught:
         await refresh(services, anonymous(), first.refresh_token)  # replay: stolen copy
     assert caught.value.code is ErrorCode.INVALID_TOKEN

@@ -154,3 +154,84 @@ def test_search_migration_indexes_existing_messages(empty_database: str) -> None
         return found
 
     assert asyncio.run(seed_and_query()) == ["legacy café message", "2 reactions"]
+
+
+def test_0009_slugs_orgs_and_keeps_the_earliest_idempotency_key(empty_database: str) -> None:
+    """0009 gives existing orgs distinct slugs and, where an author reused a key (allowed
+    while it was checked within 24 hours only), keeps it on the earliest message."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    upgrade(empty_database, "0008")
+    is_sqlite = empty_database.startswith("sqlite")
+    orgs, user, channel = [uuid.uuid4(), uuid.uuid4()], uuid.uuid4(), uuid.uuid4()
+    messages = [uuid.uuid4() for _ in range(3)]
+
+    def v(id_: uuid.UUID) -> object:
+        return id_.hex if is_sqlite else id_
+
+    async def seed_and_read() -> tuple[list[str], list[str | None]]:
+        engine = create_async_engine(normalize_url(empty_database), poolclass=NullPool)
+        now = datetime.now(UTC).replace(tzinfo=None) if is_sqlite else datetime.now(UTC)
+        async with engine.begin() as conn:
+            for org, name in zip(orgs, ("Acme", "ACME!"), strict=True):
+                await conn.execute(
+                    text("INSERT INTO orgs (id, name, created_at) VALUES (:id, :name, :now)"),
+                    {"id": v(org), "name": name, "now": now},
+                )
+            await conn.execute(
+                text(
+                    "INSERT INTO users (id, org_id, email, display_name, role, is_active, "
+                    "created_at) VALUES (:id, :org, 'u@example.com', 'U', 'member', true, :now)"
+                ),
+                {"id": v(user), "org": v(orgs[0]), "now": now},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO channels (id, org_id, name, name_key, description, is_private, "
+                    "is_system, created_at, last_seq) "
+                    "VALUES (:id, :org, 'c', 'c', '', false, false, :now, 3)"
+                ),
+                {"id": v(channel), "org": v(orgs[0]), "now": now},
+            )
+            for seq, (message, key) in enumerate(zip(messages, ("k", "k", "j"), strict=True), 1):
+                await conn.execute(
+                    text(
+                        "INSERT INTO messages (id, org_id, channel_id, thread_id, author_id, "
+                        "body, version, seq, created_at, reply_count, client_mutation_id, "
+                        "search_key, search_text) VALUES (:id, :org, :channel, :id, :user, "
+                        "'b', 1, :seq, :at, 0, :key, :seq, 'b')"
+                    ),
+                    {
+                        "id": v(message),
+                        "org": v(orgs[0]),
+                        "channel": v(channel),
+                        "user": v(user),
+                        "seq": seq,
+                        "at": now + timedelta(seconds=seq),
+                        "key": key,
+                    },
+                )
+        await engine.dispose()
+        await asyncio.to_thread(upgrade, empty_database)
+        engine = create_async_engine(normalize_url(empty_database), poolclass=NullPool)
+        async with engine.begin() as conn:
+            slugs = sorted((await conn.execute(text("SELECT slug FROM orgs"))).scalars())
+            keys = list(
+                (
+                    await conn.execute(text("SELECT client_mutation_id FROM messages ORDER BY seq"))
+                ).scalars()
+            )
+            # The same address may now exist in another org.
+            await conn.execute(
+                text(
+                    "INSERT INTO users (id, org_id, email, display_name, role, is_active, "
+                    "created_at) VALUES (:id, :org, 'u@example.com', 'U', 'member', true, :now)"
+                ),
+                {"id": v(uuid.uuid4()), "org": v(orgs[1]), "now": now},
+            )
+        await engine.dispose()
+        return slugs, keys
+
+    assert asyncio.run(seed_and_read()) == (["acme", "acme-2"], ["k", None, "j"])

@@ -3,9 +3,14 @@ tests call (minimal selections; the users and tokens tests select more)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import select
+
 from tests.support.db import audit_entries
 from tests.support.graphql_client import GraphQLClient, codes
 from tests.support.personas import Persona
+from workchat.db.models import RefreshToken
 from workchat.services import Services
 
 VIEWER = "{ viewer { id email } }"
@@ -42,3 +47,16 @@ async def assert_authenticated_as(gql: GraphQLClient, token: str, persona: Perso
 
 async def actions(services: Services, persona: Persona) -> list[str]:
     return [entry.action for entry in await audit_entries(services, persona.org_id)]
+
+
+async def outlive_refresh_grace(services: Services) -> None:
+    """Move every rotation back past the reuse grace, as if that much time had passed
+    (tests never wait on the clock)."""
+    grace = timedelta(seconds=services.settings.refresh_reuse_grace_seconds + 1)
+    async with services.db.write_session() as session, session.begin():
+        rows = await session.scalars(
+            select(RefreshToken).where(RefreshToken.revoked_at.is_not(None))
+        )
+        for row in rows:
+            assert row.revoked_at is not None
+            row.revoked_at -= grace

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workchat.access import access_channel, access_message, require_user
@@ -27,7 +27,6 @@ from workchat.services import Services
 
 MAX_BODY = 40_000
 MAX_CLIENT_MUTATION_ID = 64
-IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
 
 def clean_body(body: str) -> str:
@@ -60,15 +59,43 @@ class _AlreadyPosted(Exception):
 
 
 async def _earlier_post(
-    session: AsyncSession, viewer: Viewer, client_mutation_id: str
+    session: AsyncSession, author_id: uuid.UUID, client_mutation_id: str
 ) -> uuid.UUID | None:
     return await session.scalar(
         select(Message.id).where(
-            Message.author_id == viewer.user_id,
-            Message.client_mutation_id == client_mutation_id,
-            Message.created_at >= utcnow() - IDEMPOTENCY_WINDOW,
+            Message.author_id == author_id, Message.client_mutation_id == client_mutation_id
         )
     )
+
+
+def _key_reused() -> ActionError:
+    return ActionError(
+        ErrorCode.INVALID_INPUT,
+        "clientMutationId was already used for a different message",
+        field="clientMutationId",
+    )
+
+
+async def _replay(
+    services: Services,
+    message_id: uuid.UUID,
+    *,
+    channel_id: uuid.UUID,
+    thread_id: uuid.UUID | None,
+    body: str,
+) -> Message:
+    """The message an earlier call with the same key created, if this call asks for the
+    same post: same channel and thread, and (while the message is unedited) the same body.
+    Anything else reusing the key is INVALID_INPUT: a key names one post, never two."""
+    async with services.db.read_session() as session:
+        original = await session.get(Message, message_id)
+    assert original is not None  # keys are never removed from a committed message
+    replied_to = original.thread_id if original.thread_id != original.id else None
+    same_thread = replied_to == thread_id
+    unedited = original.version == 1 and original.deleted_at is None
+    if original.channel_id != channel_id or not same_thread or (unedited and original.body != body):
+        raise _key_reused()
+    return original
 
 
 async def post_message(
@@ -82,10 +109,13 @@ async def post_message(
 ) -> Message:
     """Post a root message, or a reply when ``thread_id`` names a root of the same channel.
 
-    The same ``client_mutation_id`` from the same user within 24 hours returns the message
-    the first call created and writes nothing (agents and flaky networks retry).
+    ``client_mutation_id`` is an idempotency key, unique per author in the database: a
+    retry with the same key returns the message the first call created and writes nothing
+    (agents and flaky networks retry), even when the calls run at the same time on
+    different connections or processes; a key reused for a different post is INVALID_INPUT
+    (see ``_replay``).
     """
-    require_user(viewer)
+    author_id = require_user(viewer)
     body = clean_body(body)
     if client_mutation_id is not None and len(client_mutation_id) > MAX_CLIENT_MUTATION_ID:
         raise ActionError(
@@ -124,7 +154,9 @@ async def post_message(
                 )
             ).scalar_one()
             if client_mutation_id is not None:
-                earlier = await _earlier_post(session, viewer, client_mutation_id)
+                # The fast path for a retry after the first call committed; calls that race
+                # meet the unique index on (author_id, client_mutation_id) at the insert.
+                earlier = await _earlier_post(session, author_id, client_mutation_id)
                 if earlier is not None:
                     raise _AlreadyPosted(earlier)  # rolls back the seq we just took
             now = utcnow()
@@ -179,11 +211,22 @@ async def post_message(
                 )
             )
     except _AlreadyPosted as duplicate:
+        earlier_id = duplicate.message_id
+    except IntegrityError:
+        if client_mutation_id is None:
+            raise
+        # A concurrent call with the same key committed first (our transaction waited on
+        # its index entry, then was refused and rolled back, seq included).
         async with services.db.read_session() as session:
-            original = await session.get(Message, duplicate.message_id)
-            assert original is not None
-            return original
-    return message
+            found = await _earlier_post(session, author_id, client_mutation_id)
+        if found is None:
+            raise  # some other constraint: not ours to explain
+        earlier_id = found
+    else:
+        return message
+    return await _replay(
+        services, earlier_id, channel_id=channel_id, thread_id=thread_id, body=body
+    )
 
 
 async def edit_message(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from workchat.access import require_admin
 from workchat.actions.channels import create_system_channel
@@ -10,7 +10,7 @@ from workchat.actions.unit import unit_of_work
 from workchat.actions.users import NewUser, insert_user
 from workchat.actions.validation import clean_text
 from workchat.auth.viewer import Viewer
-from workchat.db.models import Org
+from workchat.db.models import Org, org_slug
 from workchat.errors import ActionError, ErrorCode, Forbidden
 from workchat.events import catalogue as ev
 from workchat.services import Services
@@ -26,7 +26,10 @@ async def create_org(
         raise Forbidden("orgs are created by the operator")
     name = clean_text(name, "name", max_len=100)
     async with unit_of_work(services, viewer) as unit:
-        taken = await unit.session.scalar(select(Org.id).where(Org.name == name))
+        # The slug names the org at login, so it must be as unique as the name.
+        taken = await unit.session.scalar(
+            select(Org.id).where(or_(Org.name == name, Org.slug == org_slug(name)))
+        )
         if taken is not None:
             raise ActionError(ErrorCode.NAME_TAKEN, "an org with this name exists", field="name")
         org = Org(name=name)

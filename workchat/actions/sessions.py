@@ -2,7 +2,10 @@
 
 Refresh tokens are opaque and stored hashed. Each login starts a family; every refresh
 revokes the presented token and issues its replacement in the same family. Presenting a
-token that was already rotated means it leaked: the whole family is revoked.
+token that was already rotated means it leaked: the whole family is revoked — except within
+a short grace (``refresh_reuse_grace_seconds``) after its rotation while its replacement is
+still unused, which is what two tabs refreshing the same token at once look like: the late
+one gets a fresh pair of the same family (ADR 0017).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from workchat.auth.jwt import issue_access_token
 from workchat.auth.secrets import REFRESH_PREFIX, new_token, token_hash
 from workchat.auth.viewer import Viewer
 from workchat.db.base import utcnow
-from workchat.db.models import RefreshToken, User
+from workchat.db.models import Org, RefreshToken, User
 from workchat.errors import ActionError, ErrorCode
 from workchat.events import catalogue as ev
 from workchat.ratelimit import account_key
@@ -36,7 +39,11 @@ class IssuedSession:
 
 
 def _invalid_credentials() -> ActionError:
-    return ActionError(ErrorCode.INVALID_CREDENTIALS, "email or password is wrong")
+    # One message for every case: it must not tell which part was wrong.
+    return ActionError(
+        ErrorCode.INVALID_CREDENTIALS,
+        "email or password is wrong (with accounts in several orgs, also give the org)",
+    )
 
 
 def _invalid_token() -> ActionError:
@@ -72,18 +79,40 @@ def _audited_failure(count: int) -> bool:
     return count == 1
 
 
-async def login(services: Services, viewer: Viewer, email: str, password: str) -> IssuedSession:
-    email = email.strip().lower()
+async def _account_for_login(services: Services, email: str, org_slug: str | None) -> User | None:
+    """The one account a login names, or None. Without an org the address must belong to
+    exactly one account: an address in several orgs logs in only with its org."""
+    query = select(User).where(User.email == email)
+    if org_slug is not None:
+        query = query.join(Org, Org.id == User.org_id).where(Org.slug == org_slug.strip().lower())
     async with services.db.read_session() as session:
-        user = await session.scalar(select(User).where(User.email == email))
-    # Always verify (a dummy hash for unknown emails) so timing does not reveal accounts.
+        accounts = list((await session.scalars(query.limit(2))).all())
+    return accounts[0] if len(accounts) == 1 else None
+
+
+async def login(
+    services: Services,
+    viewer: Viewer,
+    email: str,
+    password: str,
+    *,
+    org_slug: str | None = None,
+) -> IssuedSession:
+    """Exchange e-mail and password (and optionally the org's slug) for a session.
+
+    Every refusal is the same INVALID_CREDENTIALS after exactly one password verification
+    (against a dummy hash when no single account matches), so neither the answer nor its
+    cost tells whether, or in which orgs, an address exists (ADR 0016).
+    """
+    email = email.strip().lower()
+    user = await _account_for_login(services, email, org_slug)
     ok = await services.passwords.verify(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
         # Audited (never with the attempted password), then refused. Anyone can fail a
         # login, so only the first failure of an account per window is written (then the
         # 10th, 100th, ... with the count): the audit log cannot be grown at will.
         # Unknown e-mails are counted too, so both paths take the same time.
-        failures = await services.ratelimit.count_failed_login(account_key(email))
+        failures = await services.ratelimit.count_failed_login(account_key(email, org_slug))
         if user is not None and _audited_failure(failures):
             async with unit_of_work(services, viewer, requires_write=False) as unit:
                 reason = "inactive" if ok else "bad_password"
@@ -111,6 +140,16 @@ async def _revoke_family(unit: Unit, family_id: uuid.UUID) -> None:
     )
 
 
+async def _within_grace(unit: Unit, services: Services, row: RefreshToken) -> bool:
+    """Whether a revoked ``row`` is the immediately previous token of its family, presented
+    again within the grace: rotated (not logged out) recently, and its replacement unused."""
+    grace = timedelta(seconds=services.settings.refresh_reuse_grace_seconds)
+    if row.replaced_by is None or row.revoked_at is None or utcnow() - row.revoked_at > grace:
+        return False
+    replacement = await unit.session.get(RefreshToken, row.replaced_by)
+    return replacement is not None and replacement.revoked_at is None
+
+
 async def refresh(services: Services, viewer: Viewer, refresh_token: str) -> IssuedSession:
     reused = False
     async with unit_of_work(services, viewer, requires_write=False) as unit:
@@ -124,7 +163,18 @@ async def refresh(services: Services, viewer: Viewer, refresh_token: str) -> Iss
         user = await unit.session.get(User, row.user_id)
         if user is None or not user.is_active:
             raise _invalid_token()
-        if row.revoked_at is not None:
+        if row.revoked_at is not None and await _within_grace(unit, services, row):
+            # The concurrent twin of the refresh that rotated it: a sibling of its replacement.
+            _sibling, issued = _issue(unit, services, user, row.family_id)
+            await unit.session.flush()
+            unit.audit(
+                user.org_id,
+                "auth.refresh",
+                "session",
+                row.family_id,
+                after={"reuse_within_grace": True},
+            )
+        elif row.revoked_at is not None:
             if row.replaced_by is None:
                 raise _invalid_token()  # logged out or revoked: nothing more to do
             # A rotated token came back: someone holds a copy. End the whole session.

@@ -62,7 +62,9 @@ def _email_taken() -> ActionError:
 
 async def insert_user(unit: Unit, org_id: uuid.UUID, new: NewUser) -> User:
     """Add a user to an org inside an action's transaction: row, #general, audit, event."""
-    if await unit.session.scalar(select(User.id).where(User.email == new.email)):
+    # Per org: an address used in another org is not this org's business (ADR 0016).
+    taken = select(User.id).where(User.org_id == org_id, User.email == new.email)
+    if await unit.session.scalar(taken):
         raise _email_taken()
     user = User(
         org_id=org_id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Any
@@ -28,22 +30,39 @@ BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 ROLES = ("admin", "member")
 
 
+def org_slug(name: str) -> str:
+    """The org's name as it is typed at login: ASCII letters and digits joined by hyphens."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:100].strip("-")
+    return slug or "org"
+
+
+def _default_slug(context: Any) -> str:
+    return org_slug(context.get_current_parameters()["name"])
+
+
 class Org(Base):
     __tablename__ = "orgs"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    # Names the org at login (e-mail addresses are unique per org only, ADR 0016).
+    slug: Mapped[str] = mapped_column(String(100), unique=True, index=True, default=_default_slug)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('admin', 'member')", name="role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'member')", name="role"),
+        # Unique per org only: another org's addresses are none of an org admin's business.
+        Index("uq_users_org_id_email", "org_id", "email", unique=True),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("orgs.id"), index=True)
-    # Stored lower-cased, so uniqueness is case-insensitive.
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # Stored lower-cased, so uniqueness is case-insensitive. Indexed for login without org.
+    email: Mapped[str] = mapped_column(String(254), index=True)
     display_name: Mapped[str] = mapped_column(String(80))
     role: Mapped[str] = mapped_column(String(16), default="member")
     password_hash: Mapped[str | None] = mapped_column(String(255))
@@ -86,7 +105,14 @@ class Message(Base):
     __table_args__ = (
         UniqueConstraint("channel_id", "seq"),
         Index("ix_messages_thread_id_seq", "thread_id", "seq"),
-        Index("ix_messages_author_id_client_mutation_id", "author_id", "client_mutation_id"),
+        # The idempotency key: the database refuses a second message with the same key from
+        # the same author, whichever channel concurrent retries name (NULLs never clash).
+        Index(
+            "uq_messages_author_id_client_mutation_id",
+            "author_id",
+            "client_mutation_id",
+            unique=True,
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

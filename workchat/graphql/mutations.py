@@ -10,8 +10,9 @@ from typing import Any, Protocol, TypeVar
 import strawberry
 from strawberry.types import Info
 
+from workchat.actions.catalogue import required_scopes
 from workchat.auth.viewer import Viewer
-from workchat.errors import ActionError, ErrorCode, not_found
+from workchat.errors import ActionError, ErrorCode, Forbidden, not_found
 from workchat.graphql.context import Context
 from workchat.graphql.errors import UserError
 from workchat.graphql.ids import decode_id
@@ -135,12 +136,18 @@ async def mutate(
 
     An ActionError becomes ``errors`` (nothing was written); ``alongside_error`` may still
     give the payload an object, such as the current message on VERSION_CONFLICT. Request
-    failures (RequestError: not logged in, not allowed) propagate as top-level errors.
+    failures (RequestError: not logged in, a token without the scopes the mutation
+    declares, not allowed) propagate as top-level errors.
     """
     if not allow_anonymous:
         info.context.require_viewer()
     await check_mutation(info.context)  # each root mutation field counts once
     viewer = info.context.acting(info.field_name)
+    # The one place token scopes are enforced for every mutation (declared per mutation in
+    # the catalogue); an anonymous caller was refused above where a viewer is needed.
+    missing = required_scopes(info.field_name) - viewer.scopes
+    if missing and viewer.is_authenticated:
+        raise Forbidden(f"this token lacks the scope(s): {', '.join(sorted(missing))}")
     try:
         result: T | None = await action(info.context.services, viewer)
         errors: list[UserError] = []

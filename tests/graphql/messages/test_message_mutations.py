@@ -273,13 +273,17 @@ async def test_post_retry_with_the_same_client_mutation_id(
     gql: GraphQLClient, services: Services, personas: Personas, room: Channel
 ) -> None:
     """Retrying with the same clientMutationId returns the first message and writes nothing;
+    the key reused for a different body is INVALID_INPUT (docs/adr/0018-idempotency-keys.md);
     the next post keeps seqs gapless; another user's identical key is independent."""
     variables = {"channelId": cid(room), "body": "once", "clientMutationId": "m-1"}
     first = await run(gql, POST_MESSAGE, variables, personas.bob)
     before = await snapshot(services)
-    again = await run(gql, POST_MESSAGE, {**variables, "body": "different"}, personas.bob)
+    again = await run(gql, POST_MESSAGE, variables, personas.bob)
     assert again["errors"] == [] and again["clientMutationId"] == "m-1"
     assert again["message"] == first["message"]
+    reused = await run(gql, POST_MESSAGE, {**variables, "body": "different"}, personas.bob)
+    assert error_codes(reused) == [("INVALID_INPUT", "clientMutationId")]
+    assert reused["message"] is None
     assert await snapshot(services) == before
     nxt = await run(gql, POST_MESSAGE, {"channelId": cid(room), "body": "next"}, personas.bob)
     assert nxt["message"]["seq"] == first["message"]["seq"] + 1

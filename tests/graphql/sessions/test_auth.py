@@ -21,6 +21,7 @@ from tests.support.auth import (
     actions,
     assert_authenticated_as,
     assert_unauthenticated,
+    outlive_refresh_grace,
 )
 from tests.support.db import audit_entries, count_rows, events, snapshot, typed
 from tests.support.graphql_client import GraphQLClient, codes, gid, payload_errors
@@ -176,7 +177,8 @@ async def test_access_token_of_deactivated_user_is_rejected(
 async def test_refresh_rotates_and_old_token_fails(
     gql: GraphQLClient, services: Services, personas: Personas
 ) -> None:
-    """refreshToken issues new tokens in the same session; the presented one is spent."""
+    """refreshToken issues new tokens in the same session; the presented one is spent (once
+    the short reuse grace for a concurrent second tab is over)."""
     first = await gql.login(personas.alice)
     second = await refresh(gql, first["refreshToken"])
     assert second["errors"] == []
@@ -187,6 +189,7 @@ async def test_refresh_rotates_and_old_token_fails(
     assert await count_rows(services, RefreshToken, user_id=personas.alice.id) == 2
     assert "auth.refresh" in await actions(services, personas.alice)
 
+    await outlive_refresh_grace(services)
     again = await refresh(gql, first["refreshToken"])
     assert again["accessToken"] is None and again["refreshToken"] is None
     assert [e["code"] for e in again["errors"]] == ["INVALID_TOKEN"]
@@ -203,6 +206,9 @@ async def test_refresh_reuse_revokes_the_whole_family(
     second = await refresh(gql, first["refreshToken"])
     sid = claims_of(first["accessToken"])["sid"]
 
+    await outlive_refresh_grace(
+        services
+    )  # within it, a replay is a second tab (test_refresh_grace)
     replay = await refresh(gql, first["refreshToken"])
     assert [e["code"] for e in replay["errors"]] == ["INVALID_TOKEN"]
 

@@ -38,7 +38,11 @@ class PostMessageInput:
         default=None, description="Reply in this thread (a root message of the channel)."
     )
     client_mutation_id: str | None = strawberry.field(
-        default=None, description="Retrying with the same value within 24 h creates nothing."
+        default=None,
+        description="An idempotency key, unique per author (at most 64 characters): a retry "
+        "with the same key, channel, thread and body returns the message the first call "
+        "created and writes nothing, even when the calls run at once; the key reused for a "
+        "different post is INVALID_INPUT on this field.",
     )
 
 

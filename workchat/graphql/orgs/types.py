@@ -16,6 +16,10 @@ TYPE_NAME = "Org"
 class OrgNode(Node):
     id: strawberry.ID = strawberry.field(description=NODE_ID)
     name: str = strawberry.field(description="The org's name; unique on this server.")
+    slug: str = strawberry.field(
+        description="The org's name in ASCII letters, digits and hyphens; `login` takes it "
+        "as `org` when an address has accounts in several orgs."
+    )
     created_at: datetime = strawberry.field(description="When the org was created.")
     db_id: strawberry.Private[uuid.UUID]
 
@@ -24,6 +28,7 @@ class OrgNode(Node):
         return cls(
             id=to_global_id(TYPE_NAME, org.id),
             name=org.name,
+            slug=org.slug,
             created_at=org.created_at,
             db_id=org.id,
         )

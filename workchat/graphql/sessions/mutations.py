@@ -18,6 +18,11 @@ from workchat.graphql.users.types import UserNode
 class LoginInput:
     email: str = strawberry.field(description="The user's email address (any case).")
     password: str = strawberry.field(description="The user's password.")
+    org: str | None = strawberry.field(
+        default=None,
+        description="The org's slug (`Org.slug`). Needed only when the address has accounts "
+        "in several orgs; without it, login succeeds only if the address has exactly one.",
+    )
     client_mutation_id: str | None = client_mutation_id_field()
 
 
@@ -79,18 +84,22 @@ class LogoutPayload(Payload):
 @strawberry.type
 class SessionMutations:
     @strawberry.mutation(
-        description=described("login", "Exchange email and password for tokens (no viewer).")
+        description=described(
+            "login",
+            "Exchange email and password (and, for an address in several orgs, the org's "
+            "slug) for tokens (no viewer).",
+        )
     )
     async def login(
         self, info: Info[Context, None], input: Annotated[LoginInput, INPUT]
     ) -> LoginPayload:
-        attempt = LoginAttempt(info.context, input.email)
+        attempt = LoginAttempt(info.context, input.email, org=input.org)
         await attempt.check()  # before the (costly) password check
         payload = await mutate(
             info,
             input,
             lambda services, viewer: session_actions.login(
-                services, viewer, input.email, input.password
+                services, viewer, input.email, input.password, org_slug=input.org
             ),
             LoginPayload.build,
             allow_anonymous=True,
