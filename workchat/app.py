@@ -1,4 +1,4 @@
-"""The ASGI application: GraphQL (HTTP + WebSocket), health checks, lifespan."""
+"""The ASGI application: GraphQL (HTTP + WebSocket), health checks, the web client, lifespan."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from workchat.events.retention import run_pruner
@@ -18,6 +18,7 @@ from workchat.graphql.schema import create_schema
 from workchat.graphql.view import WorkchatGraphQL
 from workchat.services import Services
 from workchat.settings import Settings
+from workchat.web import web_routes
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
@@ -32,9 +33,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if await services.db.ping():
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-
-    async def root(_: Request) -> Response:
-        return RedirectResponse("/graphql")
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -58,11 +56,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app = Starlette(
         routes=[
-            Route("/", root),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", graphql_app, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             WebSocketRoute("/graphql", graphql_app),
+            *web_routes(),
         ],
         lifespan=lifespan,
     )

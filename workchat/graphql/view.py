@@ -24,6 +24,7 @@ from workchat.errors import RequestErrorCode
 from workchat.graphql.context import Context
 from workchat.graphql.session_guard import guard_session
 from workchat.services import Services
+from workchat.web import graphiql_page
 
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=5)
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -72,6 +73,10 @@ class WorkchatGraphQL(GraphQL[Context, None]):
             await response(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Our bundled GraphiQL: Strawberry's page loads its scripts from a public CDN."""
+        return graphiql_page()
 
     def _refuse(self, request: Request) -> Response | None:
         """Only POST application/json executes; GET serves GraphiQL (dev) and nothing else."""
