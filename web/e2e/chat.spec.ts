@@ -136,10 +136,8 @@ test("edit conflict, search jump, admin audit view, logout", async ({ browser })
   const other = await newUser(browser, "alice");
   await openChannel(other, "general");
   await mine.getByRole("button", { name: "Edit" }).click();
-  const otherMsg = other
-    .getByRole("log")
-    .locator("article")
-    .filter({ hasText: "original zebra text" });
+  const id = await mine.getAttribute("id");
+  const otherMsg = other.locator(`article[id="${id}"]`);
   await otherMsg.getByRole("button", { name: "Edit" }).click();
   await otherMsg.getByLabel("Edit message").fill("edited zebra text");
   await otherMsg.getByRole("button", { name: "Save" }).click();

@@ -14,7 +14,7 @@ function wsUrl(): string {
 const REFUSED = 4403;
 
 export function createWs(): WsClient {
-  return createWsClient({
+  const ws = createWsClient({
     url: wsUrl(),
     lazy: false,
     keepAlive: 20_000,
@@ -49,6 +49,10 @@ export function createWs(): WsClient {
       },
     },
   });
+  // A dead network does not close an open socket by itself (no FIN arrives): when the browser
+  // says it went offline, drop the socket now so the banner shows and the retry loop takes over.
+  window.addEventListener("offline", () => ws.terminate());
+  return ws;
 }
 
 // Types without an id are embedded in their parent rather than normalized.

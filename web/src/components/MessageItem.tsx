@@ -18,6 +18,8 @@ export function MessageItem({ msg, viewerId, readOnly, onOpenThread, onChanged }
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(msg.body);
   const [conflict, setConflict] = useState<string | null>(null);
+  // The version the draft started from: a live edit meanwhile must surface as a conflict.
+  const [baseVersion, setBaseVersion] = useState(msg.version);
   const [picker, setPicker] = useState(false);
   const [, edit] = useMutation(EditMessage);
   const [, remove] = useMutation(DeleteMessage);
@@ -27,13 +29,14 @@ export function MessageItem({ msg, viewerId, readOnly, onOpenThread, onChanged }
 
   async function save() {
     const r = await edit({
-      input: { messageId: msg.id, body: draft, expectedVersion: msg.version },
+      input: { messageId: msg.id, body: draft, expectedVersion: baseVersion },
     });
     const payload = r.data?.editMessage;
     const err = payload?.errors[0];
     if (err?.code === "VERSION_CONFLICT" && payload?.message) {
       // Someone changed it meanwhile: show their text; saving again applies ours over it.
       setConflict(payload.message.body);
+      setBaseVersion(payload.message.version);
       onChanged(payload.message);
       return;
     }
@@ -141,6 +144,8 @@ export function MessageItem({ msg, viewerId, readOnly, onOpenThread, onChanged }
               type="button"
               onClick={() => {
                 setDraft(msg.body);
+                setBaseVersion(msg.version);
+                setConflict(null);
                 setEditing(true);
               }}
             >
