@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 WEB_DIST = Path(__file__).parent / "web_dist"
 
 NOT_BUILT = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>workchat</title></head><body><main><h1>The web client is not built</h1>
+<title>workchat</title></head><body><main><h1>The web client and GraphiQL are not built</h1>
 <p>Run <code>./dev serve</code> (it builds the client when it is missing or stale), or
 <code>cd web &amp;&amp; npm ci &amp;&amp; npm run build</code>, then reload.</p>
 <p>The GraphQL API is at <code>/graphql</code>.</p></main></body></html>"""

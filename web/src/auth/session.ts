@@ -47,5 +47,5 @@ export function onTokens(listener: Listener): () => void {
 export function refreshDelayMs(tokens: Tokens, now: number = Date.now()): number {
   const expires = Date.parse(tokens.accessTokenExpiresAt);
   const remaining = expires - now;
-  return Math.max(0, Math.min(remaining - 60_000, remaining * 0.8));
+  return Math.max(0, remaining >= 300_000 ? remaining - 60_000 : remaining * 0.8);
 }
