@@ -196,3 +196,18 @@ test("a revoked session returns to the login screen with a message", async ({ br
   await first.context().close();
   await second.context().close();
 });
+
+test("GraphiQL is served from the web build and loads nothing from another host", async ({
+  page,
+  baseURL,
+}) => {
+  const foreign: string[] = [];
+  page.on("request", (r) => {
+    if (!r.url().startsWith(baseURL ?? "") && !r.url().startsWith("data:")) foreign.push(r.url());
+  });
+  await page.goto("/graphql");
+  await expect(page.locator(".graphiql-container")).toBeVisible();
+  await expect(page.getByText("Loading...")).toHaveCount(0);
+  await page.screenshot({ path: `${SHOTS}/graphiql.png` });
+  expect(foreign).toEqual([]);
+});

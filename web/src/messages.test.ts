@@ -4,7 +4,6 @@ import { snippetParts, upsert, withDaySeparators } from "./messages";
 
 function msg(seq: number, over: Partial<Msg> = {}): Msg {
   return {
-    __typename: "Message",
     id: `m${seq}`,
     body: `body ${seq}`,
     version: 1,

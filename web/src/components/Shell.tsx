@@ -47,6 +47,8 @@ export function Shell({ ws }: { ws: WsClient }) {
             Admin
           </a>
         )}
+        {/* A full page load in this tab: GraphiQL is its own page and reads the tab's session token. */}
+        <a href="/graphql">GraphiQL</a>
         <span className="me">{viewer?.displayName}</span>
         <button type="button" onClick={() => void logout()}>
           Log out

@@ -1,6 +1,7 @@
 import { createGraphiQLFetcher } from "@graphiql/toolkit";
 import { GraphiQL } from "graphiql";
 import "graphiql/graphiql.css";
+import "./page.css";
 import { StrictMode, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { loadTokens } from "../auth/session";
