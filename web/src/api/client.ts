@@ -10,8 +10,8 @@ function wsUrl(): string {
   return `${scheme}//${location.host}/graphql`;
 }
 
-/** 4403: the server refused the credential (revoked, deactivated, or expired). */
-const REFUSED = 4403;
+/** The server refused the credential (4403) or ended the socket's session (4401). */
+const REFUSED = new Set([4401, 4403]);
 
 export function createWs(): WsClient {
   const ws = createWsClient({
@@ -38,7 +38,7 @@ export function createWs(): WsClient {
       closed: (event) => {
         setConnectionState("disconnected");
         const code = (event as CloseEvent | undefined)?.code;
-        if (code === REFUSED) {
+        if (code !== undefined && REFUSED.has(code)) {
           // The token may just have expired: rotate once; if that fails the session is over.
           refreshNow()
             .then((tokens) => {
