@@ -35,6 +35,11 @@ test("a user creates and joins a channel, posts, and sees the message", async ({
   ).toBeVisible();
   await post(bob, "random", "hello from bob");
   await expect(bodies(bob).last()).toHaveText("hello from bob");
+  // Leaving takes the channel out of the sidebar.
+  await bob.getByRole("button", { name: "Leave channel" }).click();
+  await expect(
+    bob.getByRole("navigation", { name: "Channels" }).getByRole("link", { name: "random" }),
+  ).toHaveCount(0);
   await alice.context().close();
   await bob.context().close();
 });
@@ -148,6 +153,15 @@ test("edit conflict, search jump, admin audit view, logout", async ({ browser })
   await expect(alice.getByRole("alert")).toContainText("Current text: “edited zebra text”");
   await other.context().close();
   await alice.getByRole("button", { name: "Cancel" }).click();
+  // ↑ in the empty composer edits the last own message.
+  await alice.getByRole("textbox", { name: "Message #general" }).press("ArrowUp");
+  await expect(alice.getByLabel("Edit message")).toBeFocused();
+  await alice.getByLabel("Edit message").press("Escape");
+
+  // A malformed query is shown with its position marked.
+  await alice.getByRole("searchbox", { name: "Search messages" }).fill('"unclosed');
+  await alice.getByRole("searchbox", { name: "Search messages" }).press("Enter");
+  await expect(alice.getByRole("alert").locator("mark")).toBeVisible();
 
   // Search, highlighted snippet, jump.
   await alice.getByRole("searchbox", { name: "Search messages" }).fill("zebra");

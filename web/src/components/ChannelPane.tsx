@@ -1,9 +1,17 @@
 import type { Client as WsClient } from "graphql-ws";
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useClient, useMutation } from "urql";
-import { ChannelEventsSub, ChannelQuery, MarkRead, PostMessage, SetTyping } from "../api/documents";
+import {
+  ChannelEventsSub,
+  ChannelQuery,
+  LeaveChannel,
+  MarkRead,
+  PostMessage,
+  SetTyping,
+} from "../api/documents";
 import { subscribeResumable } from "../api/live";
 import { type Msg, type Pending, upsert, withDaySeparators } from "../messages";
+import { navigate } from "../router";
 import { MessageItem } from "./MessageItem";
 import { ThreadPane } from "./ThreadPane";
 
@@ -18,7 +26,14 @@ type Typer = { name: string; until: number; threadId: string | null };
 
 export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
   const client = useClient();
-  const [channel, setChannel] = useState<{ name: string; isArchived: boolean } | null>(null);
+  const [channel, setChannel] = useState<{
+    name: string;
+    isArchived: boolean;
+    isSystem?: boolean;
+    viewerIsMember?: boolean;
+  } | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
+  const [, leave] = useMutation(LeaveChannel);
   const [missing, setMissing] = useState(false);
   const [messages, setMessages] = useState<Msg[]>([]);
   const [older, setOlder] = useState<{ has: boolean; cursor: string | null }>({
@@ -43,7 +58,12 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
       setMissing(Boolean(r.data));
       return;
     }
-    setChannel({ name: ch.name, isArchived: ch.isArchived });
+    setChannel({
+      name: ch.name,
+      isArchived: ch.isArchived,
+      isSystem: ch.isSystem,
+      viewerIsMember: ch.viewerIsMember,
+    });
     setMessages((list) =>
       upsert(
         list,
@@ -97,7 +117,7 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
             }
             case "ChannelUpdated":
             case "ChannelArchived":
-              setChannel({ name: e.channel.name, isArchived: e.channel.isArchived });
+              setChannel((c) => ({ ...c, name: e.channel.name, isArchived: e.channel.isArchived }));
               break;
             case "TypingStarted":
               if (e.user.id !== viewerId) {
@@ -212,6 +232,18 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
           #{channel?.name ?? "…"}
           {channel?.isArchived && <span className="tag"> archived (read-only)</span>}
         </h1>
+        {channel?.viewerIsMember && !channel.isSystem && (
+          <button
+            type="button"
+            className="leave"
+            onClick={async () => {
+              const r = await leave({ input: { channelId } });
+              if (!r.error && r.data?.leaveChannel.errors.length === 0) navigate("/");
+            }}
+          >
+            Leave channel
+          </button>
+        )}
         <div
           className="messages"
           ref={scroller}
@@ -233,6 +265,8 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
                 readOnly={Boolean(channel?.isArchived)}
                 onOpenThread={() => setThread(row.msg.id)}
                 onChanged={(m) => setMessages((list) => upsert(list, [m]))}
+                editRequested={editing === row.msg.id}
+                onEditStarted={() => setEditing(null)}
               />
             ),
           )}
@@ -243,6 +277,12 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
             channelId={channelId}
             label={`Message #${channel.name}`}
             onSent={(m) => setMessages((list) => upsert(list, [m]))}
+            onEditLast={() => {
+              const mine = [...messages]
+                .reverse()
+                .find((m) => m.author.id === viewerId && !m.isDeleted);
+              if (mine) setEditing(mine.id);
+            }}
           />
         )}
         {channel?.isArchived && (
@@ -285,11 +325,13 @@ export function Composer({
   threadId,
   label,
   onSent,
+  onEditLast,
 }: {
   channelId: string;
   threadId?: string;
   label: string;
   onSent: (m: Msg) => void;
+  onEditLast?: () => void;
 }) {
   const [text, setText] = useState("");
   const [pending, setPending] = useState<Pending[]>([]);
@@ -378,6 +420,10 @@ export function Composer({
           if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
             e.preventDefault();
             submit();
+          } else if (e.key === "ArrowUp" && text === "" && onEditLast) {
+            // ↑ in an empty composer edits the viewer's last message.
+            e.preventDefault();
+            onEditLast();
           }
         }}
       />

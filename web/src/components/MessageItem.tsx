@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useMutation } from "urql";
 import { AddReaction, DeleteMessage, EditMessage, RemoveReaction } from "../api/documents";
 import { COMMON_EMOJI, type Msg } from "../messages";
@@ -9,12 +9,23 @@ interface Props {
   readOnly: boolean;
   onOpenThread?: () => void;
   onChanged: (m: Msg) => void;
+  /** Start editing now (↑ in the composer); `onEditStarted` acknowledges it. */
+  editRequested?: boolean;
+  onEditStarted?: () => void;
 }
 
 const time = (iso: string) =>
   new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
 
-export function MessageItem({ msg, viewerId, readOnly, onOpenThread, onChanged }: Props) {
+export function MessageItem({
+  msg,
+  viewerId,
+  readOnly,
+  onOpenThread,
+  onChanged,
+  editRequested,
+  onEditStarted,
+}: Props) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(msg.body);
   const [conflict, setConflict] = useState<string | null>(null);
@@ -26,6 +37,19 @@ export function MessageItem({ msg, viewerId, readOnly, onOpenThread, onChanged }
   const [, react] = useMutation(AddReaction);
   const [, unreact] = useMutation(RemoveReaction);
   const own = msg.author.id === viewerId;
+  const editBox = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    if (editing) editBox.current?.focus();
+  }, [editing]);
+
+  useEffect(() => {
+    if (!editRequested) return;
+    setDraft(msg.body);
+    setBaseVersion(msg.version);
+    setConflict(null);
+    setEditing(true);
+    onEditStarted?.();
+  }, [editRequested, msg.body, msg.version, onEditStarted]);
 
   async function save() {
     const r = await edit({
@@ -83,6 +107,7 @@ export function MessageItem({ msg, viewerId, readOnly, onOpenThread, onChanged }
           </label>
           <textarea
             id={`edit-${msg.id}`}
+            ref={editBox}
             value={draft}
             onChange={(e) => setDraft(e.target.value)}
             onKeyDown={(e) => {

@@ -14,11 +14,7 @@ export function SearchScreen({ query }: { query: string }) {
     <main className="search" aria-labelledby="search-title">
       <h1 id="search-title">Search: {query}</h1>
       {fetching && <p>Searching…</p>}
-      {error && (
-        <p role="alert" className="error">
-          {error.graphQLErrors[0]?.message ?? "Search failed"}
-        </p>
-      )}
+      {error && <SearchError query={query} error={error.graphQLErrors[0]} />}
       {data && (
         <p>
           {data.search.totalCount}
@@ -50,5 +46,27 @@ export function SearchScreen({ query }: { query: string }) {
         ))}
       </ol>
     </main>
+  );
+}
+
+/** INVALID_QUERY carries the position of the fault: point at it in the query. */
+function SearchError({
+  query,
+  error,
+}: { query: string; error?: { message: string; extensions?: Record<string, unknown> } }) {
+  const position = error?.extensions?.position;
+  return (
+    <div role="alert" className="error">
+      <p>{error?.message ?? "Search failed"}</p>
+      {error?.extensions?.code === "INVALID_QUERY" && typeof position === "number" && (
+        <p>
+          <code>
+            {query.slice(0, position)}
+            <mark>{query.slice(position, position + 1) || " "}</mark>
+            {query.slice(position + 1)}
+          </code>
+        </p>
+      )}
+    </div>
   );
 }
