@@ -225,3 +225,24 @@ test("GraphiQL is served from the web build and loads nothing from another host"
   await page.screenshot({ path: `${SHOTS}/graphiql.png` });
   expect(foreign).toEqual([]);
 });
+
+test("the refresh token rotates before the access token expires; the session keeps working", async ({
+  browser,
+}) => {
+  const alice = await newUser(browser, "alice");
+  await openChannel(alice, "general");
+  const refreshToken = () =>
+    alice.evaluate(() => {
+      const raw = sessionStorage.getItem("workchat.session");
+      return raw ? (JSON.parse(raw) as { refreshToken: string }).refreshToken : null;
+    });
+  const first = await refreshToken();
+  // The access token lives 20 s here (global-setup): rotation comes at 80% of that.
+  await expect.poll(refreshToken, { timeout: 25_000 }).not.toBe(first);
+  await expect.poll(refreshToken, { timeout: 25_000 }).not.toBe(await refreshToken());
+  // Two rotations later (past the first token's expiry) posting and live delivery still work.
+  await post(alice, "general", "after rotation");
+  await expect(bodies(alice).last()).toHaveText("after rotation");
+  await expect(alice.getByLabel("Email")).toHaveCount(0);
+  await alice.context().close();
+});

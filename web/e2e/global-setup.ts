@@ -22,6 +22,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     WORKCHAT_ARGON2_MEMORY_KIB: "8192",
     WORKCHAT_ARGON2_PARALLELISM: "1",
     WORKCHAT_EVENT_PRUNE_INTERVAL_SECONDS: "0",
+    // Short-lived access tokens: every scenario runs across token rotations.
+    WORKCHAT_ACCESS_TOKEN_TTL_SECONDS: "20",
   };
   const run = (args: string[]) =>
     execFileSync(WORKCHAT, args, {
