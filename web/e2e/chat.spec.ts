@@ -98,8 +98,17 @@ test("two users live: messages, unread badge, reactions, threads, typing", async
   ).toBeVisible();
   await alice.screenshot({ path: `${SHOTS}/thread.png` });
   await noSeriousAxe(alice, "thread");
-  await alice.context().close();
+
+  // Presence dots follow viewerEvents: bob leaves, alice sees him offline.
+  const people = alice
+    .getByRole("navigation", { name: "Channels" })
+    .getByRole("list", { name: "People" });
+  await expect(people.getByRole("listitem").filter({ hasText: "Bob (online)" })).toBeVisible();
   await bob.context().close();
+  await expect(people.getByRole("listitem").filter({ hasText: "Bob (offline)" })).toBeVisible({
+    timeout: 5_000,
+  });
+  await alice.context().close();
 });
 
 test("offline and back: exactly the messages posted meanwhile, in order, once", async ({

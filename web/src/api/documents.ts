@@ -20,6 +20,7 @@ export const SidebarQuery = graphql(`
     channels(first: 100, filter: { joined: true, includeArchived: true }) {
       nodes { id name isPrivate isArchived isSystem unreadCount mentionCount }
     }
+    users(first: 100) { nodes { id displayName presence isActive } }
   }
 `);
 
@@ -38,6 +39,7 @@ export const ViewerEventsSub = graphql(`
       ... on UnreadCountChanged { cursor unreadCount mentionCount channel { id } }
       ... on MembershipChanged { cursor change channel { id } }
       ... on MentionReceived { cursor }
+      ... on PresenceChanged { presence user { id } }
       ... on ResyncRequired { reason }
     }
   }

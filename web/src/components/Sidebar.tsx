@@ -16,6 +16,7 @@ type Counts = Record<string, { unread: number; mentions: number }>;
 export function Sidebar({ ws, activeId }: { ws: WsClient; activeId: string | null }) {
   const [{ data }, refetch] = useQuery({ query: SidebarQuery });
   const [live, setLive] = useState<Counts>({});
+  const [presence, setPresence] = useState<Record<string, string>>({});
   const [browsing, setBrowsing] = useState(false);
   const [creating, setCreating] = useState(false);
   const cursor = data?.eventCursor;
@@ -34,6 +35,8 @@ export function Sidebar({ ws, activeId }: { ws: WsClient; activeId: string | nul
               ...c,
               [e.channel.id]: { unread: e.unreadCount, mentions: e.mentionCount },
             }));
+          } else if (e.__typename === "PresenceChanged") {
+            setPresence((p) => ({ ...p, [e.user.id]: e.presence }));
           } else if (e.__typename === "MembershipChanged") {
             refetch({ requestPolicy: "network-only" });
           }
@@ -79,6 +82,21 @@ export function Sidebar({ ws, activeId }: { ws: WsClient; activeId: string | nul
             </li>
           );
         })}
+      </ul>
+      <h2 id="people-heading">People</h2>
+      <ul aria-labelledby="people-heading" className="people">
+        {(data?.users.nodes ?? [])
+          .filter((u) => u.isActive)
+          .map((u) => {
+            const state = (presence[u.id] ?? u.presence).toLowerCase();
+            return (
+              <li key={u.id}>
+                <span className={`dot ${state}`} aria-hidden="true" />
+                {u.displayName}
+                <span className="sr-only"> ({state})</span>
+              </li>
+            );
+          })}
       </ul>
       <button type="button" onClick={() => setBrowsing((b) => !b)} aria-expanded={browsing}>
         Browse channels
