@@ -55,7 +55,7 @@ export function Shell({ ws }: { ws: WsClient }) {
         </button>
       </header>
       <ConnectionBanner />
-      <Sidebar ws={ws} activeId={channelId} />
+      <Sidebar ws={ws} activeId={channelId} viewerId={viewer?.id} />
       {url.pathname === "/search" ? (
         <SearchScreen query={url.searchParams.get("q") ?? ""} />
       ) : url.pathname === "/admin" ? (

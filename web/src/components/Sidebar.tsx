@@ -13,7 +13,11 @@ import { channelPath, navigate, onLinkClick } from "../router";
 
 type Counts = Record<string, { unread: number; mentions: number }>;
 
-export function Sidebar({ ws, activeId }: { ws: WsClient; activeId: string | null }) {
+export function Sidebar({
+  ws,
+  activeId,
+  viewerId,
+}: { ws: WsClient; activeId: string | null; viewerId: string | undefined }) {
   const [{ data }, refetch] = useQuery({ query: SidebarQuery });
   const [live, setLive] = useState<Counts>({});
   const [presence, setPresence] = useState<Record<string, string>>({});
@@ -88,7 +92,11 @@ export function Sidebar({ ws, activeId }: { ws: WsClient; activeId: string | nul
         {(data?.users.nodes ?? [])
           .filter((u) => u.isActive)
           .map((u) => {
-            const state = (presence[u.id] ?? u.presence).toLowerCase();
+            // The viewer is here; presence signals are not replayed, so their own may predate
+            // the subscription.
+            const state = (
+              u.id === viewerId ? "ONLINE" : (presence[u.id] ?? u.presence)
+            ).toLowerCase();
             return (
               <li key={u.id}>
                 <span className={`dot ${state}`} aria-hidden="true" />
