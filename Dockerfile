@@ -2,6 +2,15 @@
 # workchat server image. Build: docker build -t workchat .
 # Run (SQLite in a volume):
 #   docker run -p 8000:8000 -e WORKCHAT_SECRET_KEY=... -v workchat-data:/data workchat
+# The web client (web/ -> workchat/web_dist/), built in a node stage; only its output ships.
+FROM node:20-slim AS web
+WORKDIR /src/web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY schema.graphql /src/schema.graphql
+COPY web/ ./
+RUN npm run build
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -22,6 +31,7 @@ RUN uv sync --frozen --no-dev --no-install-project
 # The project itself. Keep it an editable install: the migrations are found next to the
 # workchat/ folder (/app/migrations), not inside site-packages.
 COPY workchat/ workchat/
+COPY --from=web /src/workchat/web_dist/ workchat/web_dist/
 COPY migrations/ migrations/
 RUN uv sync --frozen --no-dev
 

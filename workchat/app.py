@@ -1,5 +1,5 @@
 """The ASGI application: GraphQL (HTTP + WebSocket), MCP (streamable HTTP), health checks,
-lifespan."""
+the web client, lifespan."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from workchat.audit_anchor import checkpoint_key, run_checkpointer
@@ -24,6 +24,7 @@ from workchat.http.headers import SecurityHeaders, cors
 from workchat.mcp.http import McpEndpoint
 from workchat.services import Services
 from workchat.settings import Settings
+from workchat.web import web_routes
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
@@ -40,9 +41,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if await services.db.ping():
             return JSONResponse({"status": "ready"})
         return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-
-    async def root(_: Request) -> Response:
-        return RedirectResponse("/graphql")
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -72,12 +70,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app = Starlette(
         routes=[
-            Route("/", root),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", graphql_app, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             WebSocketRoute("/graphql", graphql_app),
             Route("/mcp", mcp.app, methods=["GET", "POST", "DELETE"]),
+            *web_routes(),
         ],
         lifespan=lifespan,
         # Outermost first: CORS answers preflights, and those get the headers too.

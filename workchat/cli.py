@@ -81,6 +81,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if settings.is_sqlite and settings.create_demo_org:
         _run(settings, announce_demo_org)
     host, port = args.host or settings.host, args.port or settings.port
+    print(f"workchat: web client at http://{host}:{port}/", flush=True)
     print(
         f"workchat: GraphQL at http://{host}:{port}/graphql"
         + ("  (GraphiQL in your browser)" if not settings.is_prod else ""),

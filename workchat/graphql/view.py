@@ -35,6 +35,7 @@ from workchat.graphql.limits import (
 from workchat.graphql.session_guard import guard_session
 from workchat.graphql.ws_protocol import TextCheckedTransportWS
 from workchat.services import Services
+from workchat.web import graphiql_page
 
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=5)
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -120,6 +121,10 @@ class WorkchatGraphQL(GraphQL[Context, None]):
         return await execute_http(
             self.schema, request_data, context, root_value, self.execution_timeout_seconds
         )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Our bundled GraphiQL: Strawberry's page loads its scripts from a public CDN."""
+        return graphiql_page()
 
     def _refuse(self, request: Request) -> Response | None:
         """Only POST application/json executes; GET serves GraphiQL (dev) and nothing else."""

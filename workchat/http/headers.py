@@ -5,9 +5,8 @@ Every response gets ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-r
 
 - JSON and everything that is not a page: ``default-src 'none'`` — nothing in a GraphQL
   answer may load or run anything if a browser is ever tricked into rendering it.
-- GraphiQL (``GET /graphql`` in dev only): Strawberry's page loads React, GraphiQL and
-  js-cookie from unpkg.com (pinned versions with SRI hashes) and starts them with an inline
-  script, so it needs that CDN and ``'unsafe-inline'``; it talks to its own origin only.
+- GraphiQL (``GET /graphql`` in dev only): bundled by the web build and served from our own
+  origin like the web client; its stylesheet embeds its fonts as ``data:`` URLs.
 - Any other page (the web client served at ``/``): its own origin only, no inline script.
 
 Responses that set no ``Cache-Control`` get ``no-store``: GraphQL answers carry access and
@@ -23,19 +22,14 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 GRAPHIQL_PATH = "/graphql"
-GRAPHIQL_CDN = "https://unpkg.com"
 
 _COMMON = "frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 API_CSP = f"default-src 'none'; {_COMMON}; form-action 'none'"
-GRAPHIQL_CSP = (
-    f"default-src 'self'; script-src 'self' 'unsafe-inline' {GRAPHIQL_CDN}; "
-    f"style-src 'self' 'unsafe-inline' {GRAPHIQL_CDN}; font-src 'self' data: {GRAPHIQL_CDN}; "
-    f"img-src 'self' data:; connect-src 'self'; {_COMMON}; form-action 'none'"
-)
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     f"font-src 'self'; connect-src 'self'; {_COMMON}; form-action 'self'"
 )
+GRAPHIQL_CSP = PAGE_CSP.replace("font-src 'self'", "font-src 'self' data:")
 FIXED_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",

@@ -1,0 +1,78 @@
+import type { MessageFieldsFragment } from "./gql/graphql";
+
+export type Msg = MessageFieldsFragment;
+
+/** A message the viewer sent that the server has not confirmed yet. */
+export interface Pending {
+  clientMutationId: string;
+  body: string;
+  failed: boolean;
+}
+
+/** Add or replace messages by id, keeping channel order (seq); events may repeat. */
+export function upsert(list: readonly Msg[], incoming: readonly Msg[]): Msg[] {
+  const byId = new Map(list.map((m) => [m.id, m]));
+  for (const m of incoming) {
+    const known = byId.get(m.id);
+    // An older copy (a late or replayed event) never overwrites a newer one.
+    if (!known || m.version >= known.version) byId.set(m.id, m);
+  }
+  return [...byId.values()].sort((a, b) => a.seq - b.seq);
+}
+
+export function dayLabel(iso: string, now: Date = new Date()): string {
+  const d = new Date(iso);
+  const today = new Date(now.getFullYear(), now.getMonth(), now.getDate());
+  const day = new Date(d.getFullYear(), d.getMonth(), d.getDate());
+  const diff = Math.round((today.getTime() - day.getTime()) / 86_400_000);
+  if (diff === 0) return "Today";
+  if (diff === 1) return "Yesterday";
+  return d.toLocaleDateString(undefined, {
+    weekday: "long",
+    month: "long",
+    day: "numeric",
+    year: "numeric",
+  });
+}
+
+export type Row =
+  | { kind: "day"; key: string; label: string }
+  | { kind: "msg"; key: string; msg: Msg };
+
+/** Messages interleaved with a separator wherever the local day changes. */
+export function withDaySeparators(list: readonly Msg[], now: Date = new Date()): Row[] {
+  const rows: Row[] = [];
+  let last = "";
+  for (const msg of list) {
+    const label = dayLabel(msg.createdAt, now);
+    if (label !== last) {
+      rows.push({ kind: "day", key: `day-${msg.id}`, label });
+      last = label;
+    }
+    rows.push({ kind: "msg", key: msg.id, msg });
+  }
+  return rows;
+}
+
+/** Split a server snippet (HTML-escaped, matches in <mark>) into text parts without innerHTML. */
+export function snippetParts(snippet: string): { text: string; mark: boolean }[] {
+  const decode = (s: string) =>
+    s
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&quot;/g, '"')
+      .replace(/&#x27;|&#39;/g, "'")
+      .replace(/&amp;/g, "&");
+  const parts: { text: string; mark: boolean }[] = [];
+  const re = /<mark>(.*?)<\/mark>/gs;
+  let at = 0;
+  for (let m = re.exec(snippet); m; m = re.exec(snippet)) {
+    if (m.index > at) parts.push({ text: decode(snippet.slice(at, m.index)), mark: false });
+    parts.push({ text: decode(m[1] ?? ""), mark: true });
+    at = m.index + m[0].length;
+  }
+  if (at < snippet.length) parts.push({ text: decode(snippet.slice(at)), mark: false });
+  return parts;
+}
+
+export const COMMON_EMOJI = ["👍", "❤️", "😂", "🎉", "👀", "🙏"];
