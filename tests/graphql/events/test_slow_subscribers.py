@@ -117,8 +117,8 @@ async def test_memory_stays_bounded_while_many_sockets_never_read(
         await msg.post_message(services, as_user(alice), channel_id=channel.id, body=body)
     gc.collect()
     grown = _rss_bytes() - before
-    (feed,) = services.hub._feeds.values()
-    assert feed.task is not None
+    # The org's pump (if a subscription is still open) stops when its last listener leaves.
+    pumps = {feed.task for feed in services.hub._feeds.values() if feed.task is not None}
     closed = await asyncio.gather(*(drained_close_code(ws) for ws in sockets))
     codes = {code for code, _ in closed}
     # 4429 reaches a client that drains its backlog before the server gives up on the
@@ -127,9 +127,9 @@ async def test_memory_stays_bounded_while_many_sockets_never_read(
     assert codes <= {SUBSCRIBER_TOO_SLOW, 1006}, codes
     # Which of the two a client sees depends on how loaded the machine is (the test above
     # shows 4429 itself); what must hold is that the server let go of every subscription.
-    # The org's pump stops when its last listener leaves.
-    await asyncio.wait({feed.task}, timeout=10)
-    assert feed.task.done() and not feed.listeners and not services.hub._feeds
+    if pumps:
+        await asyncio.wait(pumps, timeout=10)
+    assert all(pump.done() for pump in pumps) and not services.hub._feeds
     # Measured about 68 MiB here (posting and indexing 5.8 MB of bodies, executing each
     # event for 50 subscribers, one transport buffer each); buffering would be 290 MB.
     assert grown < 150 * 1024 * 1024, f"the server grew by {grown / 2**20:.0f} MiB"
