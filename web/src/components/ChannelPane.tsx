@@ -1,3 +1,4 @@
+import { useVirtualizer } from "@tanstack/react-virtual";
 import type { Client as WsClient } from "graphql-ws";
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useClient, useMutation } from "urql";
@@ -47,7 +48,20 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const loadingOlder = useRef(false);
+  // Distance from the bottom to restore once an older page is rendered above the reader.
+  const restoreFromBottom = useRef<number | null>(null);
+  const jumpedTo = useRef<string | null>(null);
   const [, markRead] = useMutation(MarkRead);
+  const rows = withDaySeparators(messages);
+  // Only the rows near the viewport are in the DOM: a 10,000-message channel stays smooth.
+  // Heights are measured as rows render (messages differ in length, reactions, edits).
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: (i) => (rows[i]?.kind === "day" ? 36 : 76),
+    getItemKey: (i) => rows[i]?.key ?? i,
+    overscan: 8,
+  });
 
   const load = useCallback(async () => {
     const r = await client
@@ -151,10 +165,15 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
     return () => clearInterval(t);
   }, [typers]);
 
-  // Keep the newest message in view while the reader is at the bottom.
+  // Keep the newest message in view while the reader is at the bottom; after an older page,
+  // keep the reader's place (the list grew above them).
   useLayoutEffect(() => {
     const el = scroller.current;
-    if (el && stickToBottom.current && !jumpTo) el.scrollTop = el.scrollHeight;
+    if (!el) return;
+    if (restoreFromBottom.current !== null) {
+      el.scrollTop = el.scrollHeight - restoreFromBottom.current;
+      restoreFromBottom.current = null;
+    } else if (stickToBottom.current && !jumpTo) el.scrollTop = el.scrollHeight;
   });
 
   // Mark read when the newest message is seen.
@@ -165,29 +184,34 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
     }
   }, [newest, channelId, markRead]);
 
-  // Jump to a search result: page back until it is loaded, then scroll it into view.
+  // Jump to a search result: page back until it is loaded, scroll its row into view, focus it.
   useEffect(() => {
     if (!jumpTo || messages.length === 0) return;
+    const index = rows.findIndex((r) => r.kind === "msg" && r.msg.id === jumpTo);
+    if (index < 0) {
+      if (older.has) void loadOlder();
+      return;
+    }
+    stickToBottom.current = false;
+    if (jumpedTo.current !== jumpTo) {
+      jumpedTo.current = jumpTo;
+      virtualizer.scrollToIndex(index, { align: "center" });
+    }
     const el = document.getElementById(`msg-${jumpTo}`);
-    if (el) {
-      stickToBottom.current = false;
-      el.scrollIntoView({ block: "center" });
-      el.classList.add("jumped");
-      (el as HTMLElement).focus();
-    } else if (older.has) void loadOlder();
+    if (el && !el.contains(document.activeElement)) el.focus({ preventScroll: true });
   });
 
   async function loadOlder() {
     if (loadingOlder.current || !older.has) return;
     loadingOlder.current = true;
     const el = scroller.current;
-    const before = el ? el.scrollHeight - el.scrollTop : 0;
     try {
       const r = await client
         .query(ChannelQuery, { id: channelId, before: older.cursor })
         .toPromise();
       const ch = r.data?.channel;
       if (!ch) return;
+      if (el) restoreFromBottom.current = el.scrollHeight - el.scrollTop;
       setMessages((list) =>
         upsert(
           list,
@@ -197,10 +221,6 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
       setOlder({
         has: ch.messages.pageInfo.hasPreviousPage,
         cursor: ch.messages.pageInfo.startCursor ?? null,
-      });
-      // Keep the reader's place: the page grows above them.
-      requestAnimationFrame(() => {
-        if (el) el.scrollTop = el.scrollHeight - before;
       });
     } finally {
       loadingOlder.current = false;
@@ -224,7 +244,6 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
 
   const typing = Object.values(typers).filter((t) => t.threadId === null);
   const threadTyping = Object.values(typers).filter((t) => thread && t.threadId === thread);
-  const rows = withDaySeparators(messages);
   return (
     <>
       <main className="channel" aria-labelledby="channel-title">
@@ -244,6 +263,7 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
             Leave channel
           </button>
         )}
+        {older.has && <p className="loading-older">Scroll up for older messages</p>}
         <div
           className="messages"
           ref={scroller}
@@ -251,25 +271,36 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
           role="log"
           aria-label={`Messages in #${channel?.name ?? ""}`}
         >
-          {older.has && <p className="loading-older">Scroll up for older messages</p>}
-          {rows.map((row) =>
-            row.kind === "day" ? (
-              <h2 key={row.key} className="day">
-                {row.label}
-              </h2>
-            ) : (
-              <MessageItem
-                key={row.key}
-                msg={row.msg}
-                viewerId={viewerId}
-                readOnly={Boolean(channel?.isArchived)}
-                onOpenThread={() => setThread(row.msg.id)}
-                onChanged={(m) => setMessages((list) => upsert(list, [m]))}
-                editRequested={editing === row.msg.id}
-                onEditStarted={() => setEditing(null)}
-              />
-            ),
-          )}
+          <div className="rows" style={{ height: virtualizer.getTotalSize() }}>
+            {virtualizer.getVirtualItems().map((item) => {
+              const row = rows[item.index];
+              if (!row) return null;
+              return (
+                <div
+                  key={item.key}
+                  data-index={item.index}
+                  ref={virtualizer.measureElement}
+                  className="row"
+                  style={{ transform: `translateY(${item.start}px)` }}
+                >
+                  {row.kind === "day" ? (
+                    <h2 className="day">{row.label}</h2>
+                  ) : (
+                    <MessageItem
+                      msg={row.msg}
+                      viewerId={viewerId}
+                      readOnly={Boolean(channel?.isArchived)}
+                      highlighted={row.msg.id === jumpTo}
+                      onOpenThread={() => setThread(row.msg.id)}
+                      onChanged={(m) => setMessages((list) => upsert(list, [m]))}
+                      editRequested={editing === row.msg.id}
+                      onEditStarted={() => setEditing(null)}
+                    />
+                  )}
+                </div>
+              );
+            })}
+          </div>
         </div>
         <TypingLine typers={typing} />
         {channel && !channel.isArchived && (

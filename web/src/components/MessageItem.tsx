@@ -12,6 +12,8 @@ interface Props {
   /** Start editing now (↑ in the composer); `onEditStarted` acknowledges it. */
   editRequested?: boolean;
   onEditStarted?: () => void;
+  /** The search result jumped to. */
+  highlighted?: boolean;
 }
 
 const time = (iso: string) =>
@@ -25,6 +27,7 @@ export function MessageItem({
   onChanged,
   editRequested,
   onEditStarted,
+  highlighted,
 }: Props) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(msg.body);
@@ -88,7 +91,7 @@ export function MessageItem({
 
   return (
     <article
-      className="msg"
+      className={highlighted ? "msg jumped" : "msg"}
       id={`msg-${msg.id}`}
       tabIndex={-1}
       aria-label={`${msg.author.displayName} at ${time(msg.createdAt)}`}
