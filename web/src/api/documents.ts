@@ -49,7 +49,7 @@ export const ChannelQuery = graphql(`
   query Channel($id: ID!, $before: String) {
     eventCursor
     channel(id: $id) {
-      id name description isArchived isPrivate isSystem viewerIsMember
+      id name description isArchived isPrivate isSystem viewerIsMember unreadCount
       messages(last: 50, before: $before) {
         pageInfo { hasPreviousPage startCursor }
         edges { cursor node { ...MessageFields } }

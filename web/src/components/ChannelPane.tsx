@@ -11,7 +11,7 @@ import {
   SetTyping,
 } from "../api/documents";
 import { subscribeResumable } from "../api/live";
-import { type Msg, type Pending, upsert, withDaySeparators } from "../messages";
+import { type Msg, type Pending, firstUnread, upsert, withDaySeparators } from "../messages";
 import { navigate } from "../router";
 import { MessageItem } from "./MessageItem";
 import { ThreadPane } from "./ThreadPane";
@@ -52,7 +52,10 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
   const restoreFromBottom = useRef<number | null>(null);
   const jumpedTo = useRef<string | null>(null);
   const [, markRead] = useMutation(MarkRead);
-  const rows = withDaySeparators(messages);
+  // Where "New messages" starts: fixed when the channel opens, so it stays while reading.
+  const [newFrom, setNewFrom] = useState<string | null>(null);
+  const opened = useRef(false);
+  const rows = withDaySeparators(messages, undefined, newFrom);
   // Only the rows near the viewport are in the DOM: a 10,000-message channel stays smooth.
   // Heights are measured as rows render (messages differ in length, reactions, edits).
   const virtualizer = useVirtualizer({
@@ -78,18 +81,18 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
       isSystem: ch.isSystem,
       viewerIsMember: ch.viewerIsMember,
     });
-    setMessages((list) =>
-      upsert(
-        list,
-        ch.messages.edges.map((e) => e.node),
-      ),
-    );
+    const page = ch.messages.edges.map((e) => e.node);
+    if (!opened.current) {
+      opened.current = true;
+      setNewFrom(firstUnread(page, ch.unreadCount, viewerId));
+    }
+    setMessages((list) => upsert(list, page));
     setOlder({
       has: ch.messages.pageInfo.hasPreviousPage,
       cursor: ch.messages.pageInfo.startCursor ?? null,
     });
     setCursor(r.data.eventCursor);
-  }, [client, channelId]);
+  }, [client, channelId, viewerId]);
 
   useEffect(() => {
     void load();
@@ -285,6 +288,8 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
                 >
                   {row.kind === "day" ? (
                     <h2 className="day">{row.label}</h2>
+                  ) : row.kind === "new" ? (
+                    <h2 className="new-divider">New messages</h2>
                   ) : (
                     <MessageItem
                       msg={row.msg}
