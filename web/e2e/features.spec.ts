@@ -37,3 +37,28 @@ test("a New messages divider sits before the first unread message; opening marks
   await alice.context().close();
   await bob.context().close();
 });
+
+test("typing :short_name: in the reaction picker adds the emoji; typing it again removes it", async ({
+  browser,
+}) => {
+  const alice = await newUser(browser, "alice");
+  await openChannel(alice, "general");
+  await post(alice, "general", "react to me by name");
+  const mine = alice.getByRole("log").locator("article").filter({ hasText: "react to me by name" });
+  await expect(mine).toBeVisible();
+  await mine.getByRole("button", { name: "Add reaction" }).click();
+  const byName = mine.getByLabel("Reaction by :short_name:");
+  await byName.fill(":no_such_emoji:");
+  await byName.press("Enter");
+  await expect(mine.getByRole("alert")).toHaveText("Unknown short name");
+  await byName.fill(":tada:");
+  await byName.press("Enter");
+  const tada = mine.getByRole("button", { name: "🎉 1" });
+  await expect(tada).toHaveAttribute("aria-pressed", "true");
+  // The same name again toggles it off.
+  await mine.getByRole("button", { name: "Add reaction" }).click();
+  await mine.getByLabel("Reaction by :short_name:").fill(":tada:");
+  await mine.getByLabel("Reaction by :short_name:").press("Enter");
+  await expect(mine.getByRole("button", { name: /🎉/ })).toHaveCount(0);
+  await alice.context().close();
+});

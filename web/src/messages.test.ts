@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Msg } from "./messages";
-import { firstUnread, snippetParts, upsert, withDaySeparators } from "./messages";
+import {
+  emojiForShortName,
+  firstUnread,
+  snippetParts,
+  upsert,
+  withDaySeparators,
+} from "./messages";
 
 function msg(seq: number, over: Partial<Msg> = {}): Msg {
   return {
@@ -90,5 +96,19 @@ describe("firstUnread and the New messages divider", () => {
       "m2",
     );
     expect(rows.map((r) => r.key)).toEqual(["day-m1", "m1", "new-messages", "m2", "m3"]);
+  });
+});
+
+describe("emojiForShortName", () => {
+  it("maps :short_name: with or without colons, any case", () => {
+    expect(emojiForShortName(":tada:")).toBe("🎉");
+    expect(emojiForShortName("Thumbsup")).toBe("👍");
+    expect(emojiForShortName(" :+1: ")).toBe("👍");
+  });
+
+  it("refuses unknown names, including object keys", () => {
+    expect(emojiForShortName(":no_such_emoji:")).toBeNull();
+    expect(emojiForShortName(":constructor:")).toBeNull();
+    expect(emojiForShortName("::")).toBeNull();
   });
 });

@@ -107,3 +107,53 @@ export function snippetParts(snippet: string): { text: string; mark: boolean }[]
 }
 
 export const COMMON_EMOJI = ["👍", "❤️", "😂", "🎉", "👀", "🙏"];
+
+/** Common `:short_name:`s (Slack/GitHub spelling) for typing a reaction by name. */
+export const SHORT_NAMES: Readonly<Record<string, string>> = {
+  "+1": "👍",
+  thumbsup: "👍",
+  "-1": "👎",
+  thumbsdown: "👎",
+  heart: "❤️",
+  joy: "😂",
+  laughing: "😆",
+  smile: "😄",
+  slightly_smiling_face: "🙂",
+  wink: "😉",
+  thinking_face: "🤔",
+  tada: "🎉",
+  eyes: "👀",
+  pray: "🙏",
+  clap: "👏",
+  fire: "🔥",
+  rocket: "🚀",
+  white_check_mark: "✅",
+  heavy_check_mark: "✔️",
+  x: "❌",
+  warning: "⚠️",
+  100: "💯",
+  ok_hand: "👌",
+  wave: "👋",
+  muscle: "💪",
+  star: "⭐",
+  sparkles: "✨",
+  cry: "😢",
+  sob: "😭",
+  sweat_smile: "😅",
+  scream: "😱",
+  rage: "😡",
+  party: "🥳",
+  partying_face: "🥳",
+  coffee: "☕",
+  bug: "🐛",
+  bulb: "💡",
+  memo: "📝",
+  question: "❓",
+  raised_hands: "🙌",
+};
+
+/** The emoji for `:name:` (colons optional, any case), or null when the name is unknown. */
+export function emojiForShortName(typed: string): string | null {
+  const name = typed.trim().replace(/^:/, "").replace(/:$/, "").toLowerCase();
+  return Object.hasOwn(SHORT_NAMES, name) ? (SHORT_NAMES[name] ?? null) : null;
+}

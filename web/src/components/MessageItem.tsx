@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { useMutation } from "urql";
 import { AddReaction, DeleteMessage, EditMessage, RemoveReaction } from "../api/documents";
-import { COMMON_EMOJI, type Msg } from "../messages";
+import { COMMON_EMOJI, type Msg, emojiForShortName } from "../messages";
 
 interface Props {
   msg: Msg;
@@ -35,6 +35,8 @@ export function MessageItem({
   // The version the draft started from: a live edit meanwhile must surface as a conflict.
   const [baseVersion, setBaseVersion] = useState(msg.version);
   const [picker, setPicker] = useState(false);
+  const [shortName, setShortName] = useState("");
+  const [shortNameError, setShortNameError] = useState(false);
   const [, edit] = useMutation(EditMessage);
   const [, remove] = useMutation(DeleteMessage);
   const [, react] = useMutation(AddReaction);
@@ -207,6 +209,38 @@ export function MessageItem({
               {e}
             </button>
           ))}
+          <label htmlFor={`short-${msg.id}`} className="sr-only">
+            Reaction by :short_name:
+          </label>
+          <input
+            id={`short-${msg.id}`}
+            placeholder=":short_name:"
+            value={shortName}
+            aria-invalid={shortNameError}
+            aria-describedby={shortNameError ? `short-err-${msg.id}` : undefined}
+            onChange={(e) => {
+              setShortName(e.target.value);
+              setShortNameError(false);
+            }}
+            onKeyDown={(e) => {
+              if (e.key !== "Enter") return;
+              e.preventDefault();
+              const emoji = emojiForShortName(shortName);
+              if (!emoji) {
+                setShortNameError(true);
+                return;
+              }
+              // Typing a reaction the viewer already has takes it back (a toggle).
+              const has = msg.reactions.some((r) => r.emoji === emoji && r.viewerHasReacted);
+              setShortName("");
+              void toggle(emoji, has);
+            }}
+          />
+          {shortNameError && (
+            <span id={`short-err-${msg.id}`} role="alert" className="error">
+              Unknown short name
+            </span>
+          )}
         </div>
       )}
     </article>
