@@ -62,3 +62,39 @@ test("typing :short_name: in the reaction picker adds the emoji; typing it again
   await expect(mine.getByRole("button", { name: /🎉/ })).toHaveCount(0);
   await alice.context().close();
 });
+
+test("admin audit view: filter by actor and dates; new entries arrive live", async ({
+  browser,
+}) => {
+  const alice = await newUser(browser, "alice");
+  await alice.getByRole("link", { name: "Admin" }).click();
+  await expect(alice.getByRole("heading", { name: "Audit log" })).toBeVisible();
+  await alice.getByLabel("Actor").selectOption({ label: "Bob" });
+  const audit = alice.locator("ol.audit > li");
+
+  // Bob edits a message elsewhere: the entry appears without reloading, by Bob.
+  const bob = await newUser(browser, "bob");
+  await openChannel(bob, "general");
+  await post(bob, "general", "bob audited text");
+  await expect(bodies(bob).last()).toHaveText("bob audited text");
+  await bob.getByRole("textbox", { name: "Message #general" }).press("ArrowUp");
+  await bob.getByLabel("Edit message").fill("bob audited text, edited live");
+  await bob.getByLabel("Edit message").press("Enter");
+  const live = audit.filter({ hasText: "message.edit" }).first();
+  await expect(live).toContainText("by Bob", { timeout: 5_000 });
+  await live.locator("summary").click();
+  await expect(live.getByText("bob audited text, edited live")).toBeVisible();
+  // Every listed entry is Bob's.
+  const summaries = await audit.locator("summary").allTextContents();
+  expect(summaries.length).toBeGreaterThan(0);
+  for (const s of summaries) expect(s).toContain("by Bob");
+
+  // A date range in the future lists nothing; clearing the filters lists others' entries again.
+  await alice.getByLabel("From").fill("2999-01-01");
+  await expect(alice.getByText("No entries match.")).toBeVisible();
+  await expect(audit).toHaveCount(0);
+  await alice.getByRole("button", { name: "Clear filters" }).click();
+  await expect(audit.filter({ hasNotText: "by Bob" }).first()).toBeVisible();
+  await alice.context().close();
+  await bob.context().close();
+});

@@ -181,11 +181,21 @@ export const SearchQuery = graphql(`
   }
 `);
 
+export const AuditEntryFields = graphql(`
+  fragment AuditEntryFields on AuditEntry {
+    id seq action targetType targetId via at diff cursor actor { id displayName }
+  }
+`);
+
 export const AdminQuery = graphql(`
-  query Admin($action: String) {
+  query Admin($filter: AuditFilter) {
     users(first: 100) { nodes { id displayName email role isActive presence } }
-    auditLog(last: 50, filter: { action: $action }) {
-      nodes { id seq action targetType targetId via at diff actor { id displayName } }
-    }
+    auditLog(last: 50, filter: $filter) { nodes { ...AuditEntryFields } }
+  }
+`);
+
+export const AuditEventsSub = graphql(`
+  subscription AuditEvents($after: String, $filter: AuditFilter) {
+    auditEvents(after: $after, filter: $filter) { ...AuditEntryFields }
   }
 `);

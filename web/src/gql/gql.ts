@@ -33,7 +33,9 @@ type Documents = {
     "\n  mutation LeaveChannel($input: LeaveChannelInput!) {\n    leaveChannel(input: $input) {\n      errors { code message }\n      channel { id viewerIsMember }\n    }\n  }\n": typeof types.LeaveChannelDocument,
     "\n  mutation CreateChannel($input: CreateChannelInput!) {\n    createChannel(input: $input) {\n      errors { code message field }\n      channel { id name isPrivate isArchived isSystem viewerIsMember unreadCount mentionCount }\n    }\n  }\n": typeof types.CreateChannelDocument,
     "\n  query Search($query: String!) {\n    search(query: $query, first: 30) {\n      totalCount totalCountIsExact\n      nodes {\n        snippet\n        channel { id name }\n        message { id createdAt threadId isReply author { id displayName } }\n      }\n    }\n  }\n": typeof types.SearchDocument,
-    "\n  query Admin($action: String) {\n    users(first: 100) { nodes { id displayName email role isActive presence } }\n    auditLog(last: 50, filter: { action: $action }) {\n      nodes { id seq action targetType targetId via at diff actor { id displayName } }\n    }\n  }\n": typeof types.AdminDocument,
+    "\n  fragment AuditEntryFields on AuditEntry {\n    id seq action targetType targetId via at diff cursor actor { id displayName }\n  }\n": typeof types.AuditEntryFieldsFragmentDoc,
+    "\n  query Admin($filter: AuditFilter) {\n    users(first: 100) { nodes { id displayName email role isActive presence } }\n    auditLog(last: 50, filter: $filter) { nodes { ...AuditEntryFields } }\n  }\n": typeof types.AdminDocument,
+    "\n  subscription AuditEvents($after: String, $filter: AuditFilter) {\n    auditEvents(after: $after, filter: $filter) { ...AuditEntryFields }\n  }\n": typeof types.AuditEventsDocument,
     "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      errors { code message }\n      accessToken accessTokenExpiresAt refreshToken refreshTokenExpiresAt\n    }\n  }\n": typeof types.LoginDocument,
     "\n  mutation Refresh($input: RefreshTokenInput!) {\n    refreshToken(input: $input) {\n      errors { code message }\n      accessToken accessTokenExpiresAt refreshToken refreshTokenExpiresAt\n    }\n  }\n": typeof types.RefreshDocument,
     "\n  mutation Logout($input: LogoutInput!) {\n    logout(input: $input) { sessionsEnded }\n  }\n": typeof types.LogoutDocument,
@@ -58,7 +60,9 @@ const documents: Documents = {
     "\n  mutation LeaveChannel($input: LeaveChannelInput!) {\n    leaveChannel(input: $input) {\n      errors { code message }\n      channel { id viewerIsMember }\n    }\n  }\n": types.LeaveChannelDocument,
     "\n  mutation CreateChannel($input: CreateChannelInput!) {\n    createChannel(input: $input) {\n      errors { code message field }\n      channel { id name isPrivate isArchived isSystem viewerIsMember unreadCount mentionCount }\n    }\n  }\n": types.CreateChannelDocument,
     "\n  query Search($query: String!) {\n    search(query: $query, first: 30) {\n      totalCount totalCountIsExact\n      nodes {\n        snippet\n        channel { id name }\n        message { id createdAt threadId isReply author { id displayName } }\n      }\n    }\n  }\n": types.SearchDocument,
-    "\n  query Admin($action: String) {\n    users(first: 100) { nodes { id displayName email role isActive presence } }\n    auditLog(last: 50, filter: { action: $action }) {\n      nodes { id seq action targetType targetId via at diff actor { id displayName } }\n    }\n  }\n": types.AdminDocument,
+    "\n  fragment AuditEntryFields on AuditEntry {\n    id seq action targetType targetId via at diff cursor actor { id displayName }\n  }\n": types.AuditEntryFieldsFragmentDoc,
+    "\n  query Admin($filter: AuditFilter) {\n    users(first: 100) { nodes { id displayName email role isActive presence } }\n    auditLog(last: 50, filter: $filter) { nodes { ...AuditEntryFields } }\n  }\n": types.AdminDocument,
+    "\n  subscription AuditEvents($after: String, $filter: AuditFilter) {\n    auditEvents(after: $after, filter: $filter) { ...AuditEntryFields }\n  }\n": types.AuditEventsDocument,
     "\n  mutation Login($input: LoginInput!) {\n    login(input: $input) {\n      errors { code message }\n      accessToken accessTokenExpiresAt refreshToken refreshTokenExpiresAt\n    }\n  }\n": types.LoginDocument,
     "\n  mutation Refresh($input: RefreshTokenInput!) {\n    refreshToken(input: $input) {\n      errors { code message }\n      accessToken accessTokenExpiresAt refreshToken refreshTokenExpiresAt\n    }\n  }\n": types.RefreshDocument,
     "\n  mutation Logout($input: LogoutInput!) {\n    logout(input: $input) { sessionsEnded }\n  }\n": types.LogoutDocument,
@@ -157,7 +161,15 @@ export function graphql(source: "\n  query Search($query: String!) {\n    search
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Admin($action: String) {\n    users(first: 100) { nodes { id displayName email role isActive presence } }\n    auditLog(last: 50, filter: { action: $action }) {\n      nodes { id seq action targetType targetId via at diff actor { id displayName } }\n    }\n  }\n"): (typeof documents)["\n  query Admin($action: String) {\n    users(first: 100) { nodes { id displayName email role isActive presence } }\n    auditLog(last: 50, filter: { action: $action }) {\n      nodes { id seq action targetType targetId via at diff actor { id displayName } }\n    }\n  }\n"];
+export function graphql(source: "\n  fragment AuditEntryFields on AuditEntry {\n    id seq action targetType targetId via at diff cursor actor { id displayName }\n  }\n"): (typeof documents)["\n  fragment AuditEntryFields on AuditEntry {\n    id seq action targetType targetId via at diff cursor actor { id displayName }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Admin($filter: AuditFilter) {\n    users(first: 100) { nodes { id displayName email role isActive presence } }\n    auditLog(last: 50, filter: $filter) { nodes { ...AuditEntryFields } }\n  }\n"): (typeof documents)["\n  query Admin($filter: AuditFilter) {\n    users(first: 100) { nodes { id displayName email role isActive presence } }\n    auditLog(last: 50, filter: $filter) { nodes { ...AuditEntryFields } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription AuditEvents($after: String, $filter: AuditFilter) {\n    auditEvents(after: $after, filter: $filter) { ...AuditEntryFields }\n  }\n"): (typeof documents)["\n  subscription AuditEvents($after: String, $filter: AuditFilter) {\n    auditEvents(after: $after, filter: $filter) { ...AuditEntryFields }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
