@@ -98,3 +98,19 @@ test("admin audit view: filter by actor and dates; new entries arrive live", asy
   await alice.context().close();
   await bob.context().close();
 });
+
+test("closing the thread pane returns focus to the message that opened it", async ({ browser }) => {
+  const alice = await newUser(browser, "alice");
+  await openChannel(alice, "general");
+  await post(alice, "general", "thread focus root");
+  await post(alice, "general", "a later message");
+  await expect(bodies(alice).last()).toHaveText("a later message");
+  const root = alice.getByRole("log").locator("article").filter({ hasText: "thread focus root" });
+  await root.getByRole("button", { name: "Reply in thread" }).click();
+  const thread = alice.getByRole("complementary", { name: "Thread" });
+  await expect(thread.getByRole("heading", { name: "Thread" })).toBeFocused();
+  await thread.getByRole("button", { name: "Close thread" }).click();
+  await expect(thread).toHaveCount(0);
+  await expect(root.getByRole("button", { name: "Reply in thread" })).toBeFocused();
+  await alice.context().close();
+});

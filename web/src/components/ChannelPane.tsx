@@ -51,6 +51,8 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
   // Distance from the bottom to restore once an older page is rendered above the reader.
   const restoreFromBottom = useRef<number | null>(null);
   const jumpedTo = useRef<string | null>(null);
+  // The message whose thread was just closed: focus goes back to its thread button.
+  const returnFocusTo = useRef<string | null>(null);
   const [, markRead] = useMutation(MarkRead);
   // Where "New messages" starts: fixed when the channel opens, so it stays while reading.
   const [newFrom, setNewFrom] = useState<string | null>(null);
@@ -186,6 +188,23 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
       void markRead({ input: { channelId, upToMessageId: newest.id } });
     }
   }, [newest, channelId, markRead]);
+
+  // After the thread pane closes, focus returns to the message that opened it (scrolled back
+  // into the window first if the list moved meanwhile).
+  useEffect(() => {
+    const id = returnFocusTo.current;
+    if (!id || thread) return;
+    const el = document.getElementById(`msg-${id}`);
+    if (el) {
+      returnFocusTo.current = null;
+      const button = el.querySelector<HTMLElement>(".thread-button");
+      (button ?? el).focus();
+      return;
+    }
+    const index = rows.findIndex((r) => r.kind === "msg" && r.msg.id === id);
+    if (index < 0) returnFocusTo.current = null;
+    else virtualizer.scrollToIndex(index, { align: "center" });
+  });
 
   // Jump to a search result: page back until it is loaded, scroll its row into view, focus it.
   useEffect(() => {
@@ -333,7 +352,10 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
           liveReplies={replies}
           typers={threadTyping}
           readOnly={Boolean(channel?.isArchived)}
-          onClose={() => setThread(null)}
+          onClose={() => {
+            returnFocusTo.current = thread;
+            setThread(null);
+          }}
         />
       )}
     </>

@@ -163,7 +163,7 @@ export function MessageItem({
             </button>
           )}
           {onOpenThread && (
-            <button type="button" onClick={onOpenThread}>
+            <button type="button" className="thread-button" onClick={onOpenThread}>
               {msg.replyCount > 0
                 ? `${msg.replyCount} ${msg.replyCount === 1 ? "reply" : "replies"}`
                 : "Reply in thread"}
