@@ -43,8 +43,9 @@ test("typing :short_name: in the reaction picker adds the emoji; typing it again
 }) => {
   const alice = await newUser(browser, "alice");
   await openChannel(alice, "general");
-  await post(alice, "general", "react to me by name");
-  const mine = alice.getByRole("log").locator("article").filter({ hasText: "react to me by name" });
+  const text = `react to me by name ${crypto.randomUUID().slice(0, 8)}`;
+  await post(alice, "general", text);
+  const mine = alice.getByRole("log").locator("article").filter({ hasText: text });
   await expect(mine).toBeVisible();
   await mine.getByRole("button", { name: "Add reaction" }).click();
   const byName = mine.getByLabel("Reaction by :short_name:");
@@ -71,6 +72,11 @@ test("admin audit view: filter by actor and dates; new entries arrive live", asy
   await expect(alice.getByRole("heading", { name: "Audit log" })).toBeVisible();
   await alice.getByLabel("Actor").selectOption({ label: "Bob" });
   const audit = alice.locator("ol.audit > li");
+  const edits = audit.filter({ hasText: "message.edit" });
+  // Wait for the filtered page: loaded, and nothing but Bob's entries.
+  await expect(alice.locator("ol.audit")).toHaveAttribute("aria-busy", "false");
+  await expect(audit.filter({ hasNotText: "by Bob" })).toHaveCount(0);
+  const editsBefore = await edits.count();
 
   // Bob edits a message elsewhere: the entry appears without reloading, by Bob.
   const bob = await newUser(browser, "bob");
@@ -80,8 +86,10 @@ test("admin audit view: filter by actor and dates; new entries arrive live", asy
   await bob.getByRole("textbox", { name: "Message #general" }).press("ArrowUp");
   await bob.getByLabel("Edit message").fill("bob audited text, edited live");
   await bob.getByLabel("Edit message").press("Enter");
-  const live = audit.filter({ hasText: "message.edit" }).first();
-  await expect(live).toContainText("by Bob", { timeout: 5_000 });
+  await expect(edits).toHaveCount(editsBefore + 1, { timeout: 5_000 });
+  // Newest first: the new entry is on top.
+  const live = edits.first();
+  await expect(live).toContainText("by Bob");
   await live.locator("summary").click();
   await expect(live.getByText("bob audited text, edited live")).toBeVisible();
   // Every listed entry is Bob's.
@@ -102,10 +110,11 @@ test("admin audit view: filter by actor and dates; new entries arrive live", asy
 test("closing the thread pane returns focus to the message that opened it", async ({ browser }) => {
   const alice = await newUser(browser, "alice");
   await openChannel(alice, "general");
-  await post(alice, "general", "thread focus root");
+  const text = `thread focus root ${crypto.randomUUID().slice(0, 8)}`;
+  await post(alice, "general", text);
   await post(alice, "general", "a later message");
   await expect(bodies(alice).last()).toHaveText("a later message");
-  const root = alice.getByRole("log").locator("article").filter({ hasText: "thread focus root" });
+  const root = alice.getByRole("log").locator("article").filter({ hasText: text });
   await root.getByRole("button", { name: "Reply in thread" }).click();
   const thread = alice.getByRole("complementary", { name: "Thread" });
   await expect(thread.getByRole("heading", { name: "Thread" })).toBeFocused();

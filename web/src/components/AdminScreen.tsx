@@ -59,7 +59,7 @@ const EMPTY: AuditForm = { action: "", actorId: "", targetId: "", from: "", to: 
 export function AdminScreen({ ws }: { ws: WsClient }) {
   const [form, setForm] = useState<AuditForm>(EMPTY);
   const filter = useMemo(() => auditFilter(form), [form]);
-  const [{ data, error }, refetch] = useQuery({
+  const [{ data, error, fetching }, refetch] = useQuery({
     query: AdminQuery,
     variables: { filter },
     requestPolicy: "network-only",
@@ -148,7 +148,7 @@ export function AdminScreen({ ws }: { ws: WsClient }) {
         ) : (
           page && entries.length === 0 && <p>No entries match.</p>
         )}
-        <ol className="audit" aria-live="polite">
+        <ol className="audit" aria-live="polite" aria-busy={fetching}>
           {entries.map((a) => (
             <li key={a.id}>
               <details>
