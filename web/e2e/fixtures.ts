@@ -41,3 +41,34 @@ export async function post(page: Page, channel: string, text: string): Promise<v
 export function bodies(page: Page) {
   return page.getByRole("log").locator("article .body");
 }
+
+/** Post through the API as the page's user (fast setup of long channels). */
+export async function postViaApi(page: Page, channelId: string, texts: string[]): Promise<void> {
+  await page.evaluate(
+    async ({ channelId, texts }) => {
+      for (const body of texts) {
+        const raw = sessionStorage.getItem("workchat.session");
+        const token = raw ? (JSON.parse(raw) as { accessToken: string }).accessToken : "";
+        const r = await fetch("/graphql", {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body: JSON.stringify({
+            query: "mutation($i: PostMessageInput!) { postMessage(input: $i) { errors { code } } }",
+            variables: { i: { channelId, body } },
+          }),
+        });
+        const json = (await r.json()) as { data?: { postMessage: { errors: unknown[] } } };
+        if (!json.data || json.data.postMessage.errors.length > 0)
+          throw new Error(`post failed: ${JSON.stringify(json)}`);
+      }
+    },
+    { channelId, texts },
+  );
+}
+
+/** The open channel's global ID, from the /c/<id> path. */
+export function channelIdOf(page: Page): string {
+  const m = /\/c\/([^/?]+)/.exec(page.url());
+  if (!m?.[1]) throw new Error(`not on a channel page: ${page.url()}`);
+  return decodeURIComponent(m[1]);
+}

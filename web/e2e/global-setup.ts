@@ -24,6 +24,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     WORKCHAT_EVENT_PRUNE_INTERVAL_SECONDS: "0",
     // Short-lived access tokens: every scenario runs across token rotations.
     WORKCHAT_ACCESS_TOKEN_TTL_SECONDS: "20",
+    // The big-channel scenario posts a few hundred messages through the API.
+    WORKCHAT_RATE_LIMIT_MUTATIONS_USER: "2000/minute",
+    WORKCHAT_RATE_LIMIT_MUTATIONS_TOKEN: "2000/minute",
   };
   const run = (args: string[]) =>
     execFileSync(WORKCHAT, args, {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Msg } from "./messages";
-import { snippetParts, upsert, withDaySeparators } from "./messages";
+import {
+  emojiForShortName,
+  firstUnread,
+  snippetParts,
+  upsert,
+  withDaySeparators,
+} from "./messages";
 
 function msg(seq: number, over: Partial<Msg> = {}): Msg {
   return {
@@ -44,7 +50,7 @@ describe("withDaySeparators", () => {
       ],
       now,
     );
-    expect(rows.map((r) => (r.kind === "day" ? r.label : r.msg.id))).toEqual([
+    expect(rows.map((r) => (r.kind === "day" ? r.label : r.key))).toEqual([
       "Yesterday",
       "m1",
       "m2",
@@ -66,5 +72,43 @@ describe("snippetParts", () => {
   it("keeps a would-be tag in the text as text", () => {
     const parts = snippetParts("&lt;img src=x onerror=alert(1)&gt;");
     expect(parts).toEqual([{ text: "<img src=x onerror=alert(1)>", mark: false }]);
+  });
+});
+
+describe("firstUnread and the New messages divider", () => {
+  const mine = { author: { id: "me", displayName: "Me" } };
+  it("is before the last unreadCount messages of others, skipping the viewer's own", () => {
+    const list = [msg(1), msg(2), msg(3, mine), msg(4), msg(5, mine)];
+    expect(firstUnread(list, 2, "me")).toBe("m2");
+    expect(firstUnread(list, 1, "me")).toBe("m4");
+  });
+
+  it("is absent when nothing is unread and at the oldest loaded when more are unread", () => {
+    const list = [msg(1), msg(2)];
+    expect(firstUnread(list, 0, "me")).toBeNull();
+    expect(firstUnread(list, 7, "me")).toBe("m1");
+  });
+
+  it("puts the divider row right before the first unread message", () => {
+    const rows = withDaySeparators(
+      [msg(1), msg(2), msg(3)],
+      new Date("2026-12-01T12:00:00Z"),
+      "m2",
+    );
+    expect(rows.map((r) => r.key)).toEqual(["day-m1", "m1", "new-messages", "m2", "m3"]);
+  });
+});
+
+describe("emojiForShortName", () => {
+  it("maps :short_name: with or without colons, any case", () => {
+    expect(emojiForShortName(":tada:")).toBe("🎉");
+    expect(emojiForShortName("Thumbsup")).toBe("👍");
+    expect(emojiForShortName(" :+1: ")).toBe("👍");
+  });
+
+  it("refuses unknown names, including object keys", () => {
+    expect(emojiForShortName(":no_such_emoji:")).toBeNull();
+    expect(emojiForShortName(":constructor:")).toBeNull();
+    expect(emojiForShortName("::")).toBeNull();
   });
 });

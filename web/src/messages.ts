@@ -37,10 +37,18 @@ export function dayLabel(iso: string, now: Date = new Date()): string {
 
 export type Row =
   | { kind: "day"; key: string; label: string }
+  | { kind: "new"; key: string }
   | { kind: "msg"; key: string; msg: Msg };
 
-/** Messages interleaved with a separator wherever the local day changes. */
-export function withDaySeparators(list: readonly Msg[], now: Date = new Date()): Row[] {
+/**
+ * Messages interleaved with a separator wherever the local day changes, and a "New messages"
+ * divider right before `firstUnreadId` when given.
+ */
+export function withDaySeparators(
+  list: readonly Msg[],
+  now: Date = new Date(),
+  firstUnreadId: string | null = null,
+): Row[] {
   const rows: Row[] = [];
   let last = "";
   for (const msg of list) {
@@ -49,9 +57,32 @@ export function withDaySeparators(list: readonly Msg[], now: Date = new Date()):
       rows.push({ kind: "day", key: `day-${msg.id}`, label });
       last = label;
     }
+    if (msg.id === firstUnreadId) rows.push({ kind: "new", key: "new-messages" });
     rows.push({ kind: "msg", key: msg.id, msg });
   }
   return rows;
+}
+
+/**
+ * The first unread root message, when the API gives only a count: the server's `unreadCount`
+ * counts messages after the read marker that others wrote, so walk back over others' messages.
+ * Null when nothing is unread; the oldest loaded one when more are unread than are loaded.
+ */
+export function firstUnread(
+  list: readonly Msg[],
+  unreadCount: number,
+  viewerId: string,
+): string | null {
+  if (unreadCount <= 0) return null;
+  let left = unreadCount;
+  let first: string | null = null;
+  for (let i = list.length - 1; i >= 0 && left > 0; i--) {
+    const m = list[i];
+    if (!m || m.author.id === viewerId) continue;
+    first = m.id;
+    left--;
+  }
+  return first;
 }
 
 /** Split a server snippet (HTML-escaped, matches in <mark>) into text parts without innerHTML. */
@@ -76,3 +107,53 @@ export function snippetParts(snippet: string): { text: string; mark: boolean }[]
 }
 
 export const COMMON_EMOJI = ["👍", "❤️", "😂", "🎉", "👀", "🙏"];
+
+/** Common `:short_name:`s (Slack/GitHub spelling) for typing a reaction by name. */
+export const SHORT_NAMES: Readonly<Record<string, string>> = {
+  "+1": "👍",
+  thumbsup: "👍",
+  "-1": "👎",
+  thumbsdown: "👎",
+  heart: "❤️",
+  joy: "😂",
+  laughing: "😆",
+  smile: "😄",
+  slightly_smiling_face: "🙂",
+  wink: "😉",
+  thinking_face: "🤔",
+  tada: "🎉",
+  eyes: "👀",
+  pray: "🙏",
+  clap: "👏",
+  fire: "🔥",
+  rocket: "🚀",
+  white_check_mark: "✅",
+  heavy_check_mark: "✔️",
+  x: "❌",
+  warning: "⚠️",
+  100: "💯",
+  ok_hand: "👌",
+  wave: "👋",
+  muscle: "💪",
+  star: "⭐",
+  sparkles: "✨",
+  cry: "😢",
+  sob: "😭",
+  sweat_smile: "😅",
+  scream: "😱",
+  rage: "😡",
+  party: "🥳",
+  partying_face: "🥳",
+  coffee: "☕",
+  bug: "🐛",
+  bulb: "💡",
+  memo: "📝",
+  question: "❓",
+  raised_hands: "🙌",
+};
+
+/** The emoji for `:name:` (colons optional, any case), or null when the name is unknown. */
+export function emojiForShortName(typed: string): string | null {
+  const name = typed.trim().replace(/^:/, "").replace(/:$/, "").toLowerCase();
+  return Object.hasOwn(SHORT_NAMES, name) ? (SHORT_NAMES[name] ?? null) : null;
+}

@@ -49,7 +49,7 @@ export const ChannelQuery = graphql(`
   query Channel($id: ID!, $before: String) {
     eventCursor
     channel(id: $id) {
-      id name description isArchived isPrivate isSystem viewerIsMember
+      id name description isArchived isPrivate isSystem viewerIsMember unreadCount
       messages(last: 50, before: $before) {
         pageInfo { hasPreviousPage startCursor }
         edges { cursor node { ...MessageFields } }
@@ -181,11 +181,21 @@ export const SearchQuery = graphql(`
   }
 `);
 
+export const AuditEntryFields = graphql(`
+  fragment AuditEntryFields on AuditEntry {
+    id seq action targetType targetId via at diff cursor actor { id displayName }
+  }
+`);
+
 export const AdminQuery = graphql(`
-  query Admin($action: String) {
+  query Admin($filter: AuditFilter) {
     users(first: 100) { nodes { id displayName email role isActive presence } }
-    auditLog(last: 50, filter: { action: $action }) {
-      nodes { id seq action targetType targetId via at diff actor { id displayName } }
-    }
+    auditLog(last: 50, filter: $filter) { nodes { ...AuditEntryFields } }
+  }
+`);
+
+export const AuditEventsSub = graphql(`
+  subscription AuditEvents($after: String, $filter: AuditFilter) {
+    auditEvents(after: $after, filter: $filter) { ...AuditEntryFields }
   }
 `);

@@ -1,3 +1,4 @@
+import { useVirtualizer } from "@tanstack/react-virtual";
 import type { Client as WsClient } from "graphql-ws";
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { useClient, useMutation } from "urql";
@@ -10,7 +11,7 @@ import {
   SetTyping,
 } from "../api/documents";
 import { subscribeResumable } from "../api/live";
-import { type Msg, type Pending, upsert, withDaySeparators } from "../messages";
+import { type Msg, type Pending, firstUnread, upsert, withDaySeparators } from "../messages";
 import { navigate } from "../router";
 import { MessageItem } from "./MessageItem";
 import { ThreadPane } from "./ThreadPane";
@@ -47,7 +48,25 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
   const scroller = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const loadingOlder = useRef(false);
+  // Distance from the bottom to restore once an older page is rendered above the reader.
+  const restoreFromBottom = useRef<number | null>(null);
+  const jumpedTo = useRef<string | null>(null);
+  // The message whose thread was just closed: focus goes back to its thread button.
+  const returnFocusTo = useRef<string | null>(null);
   const [, markRead] = useMutation(MarkRead);
+  // Where "New messages" starts: fixed when the channel opens, so it stays while reading.
+  const [newFrom, setNewFrom] = useState<string | null>(null);
+  const opened = useRef(false);
+  const rows = withDaySeparators(messages, undefined, newFrom);
+  // Only the rows near the viewport are in the DOM: a 10,000-message channel stays smooth.
+  // Heights are measured as rows render (messages differ in length, reactions, edits).
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: (i) => (rows[i]?.kind === "day" ? 36 : 76),
+    getItemKey: (i) => rows[i]?.key ?? i,
+    overscan: 8,
+  });
 
   const load = useCallback(async () => {
     const r = await client
@@ -64,18 +83,18 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
       isSystem: ch.isSystem,
       viewerIsMember: ch.viewerIsMember,
     });
-    setMessages((list) =>
-      upsert(
-        list,
-        ch.messages.edges.map((e) => e.node),
-      ),
-    );
+    const page = ch.messages.edges.map((e) => e.node);
+    if (!opened.current) {
+      opened.current = true;
+      setNewFrom(firstUnread(page, ch.unreadCount, viewerId));
+    }
+    setMessages((list) => upsert(list, page));
     setOlder({
       has: ch.messages.pageInfo.hasPreviousPage,
       cursor: ch.messages.pageInfo.startCursor ?? null,
     });
     setCursor(r.data.eventCursor);
-  }, [client, channelId]);
+  }, [client, channelId, viewerId]);
 
   useEffect(() => {
     void load();
@@ -151,10 +170,15 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
     return () => clearInterval(t);
   }, [typers]);
 
-  // Keep the newest message in view while the reader is at the bottom.
+  // Keep the newest message in view while the reader is at the bottom; after an older page,
+  // keep the reader's place (the list grew above them).
   useLayoutEffect(() => {
     const el = scroller.current;
-    if (el && stickToBottom.current && !jumpTo) el.scrollTop = el.scrollHeight;
+    if (!el) return;
+    if (restoreFromBottom.current !== null) {
+      el.scrollTop = el.scrollHeight - restoreFromBottom.current;
+      restoreFromBottom.current = null;
+    } else if (stickToBottom.current && !jumpTo) el.scrollTop = el.scrollHeight;
   });
 
   // Mark read when the newest message is seen.
@@ -165,29 +189,51 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
     }
   }, [newest, channelId, markRead]);
 
-  // Jump to a search result: page back until it is loaded, then scroll it into view.
+  // After the thread pane closes, focus returns to the message that opened it (scrolled back
+  // into the window first if the list moved meanwhile).
+  useEffect(() => {
+    const id = returnFocusTo.current;
+    if (!id || thread) return;
+    const el = document.getElementById(`msg-${id}`);
+    if (el) {
+      returnFocusTo.current = null;
+      const button = el.querySelector<HTMLElement>(".thread-button");
+      (button ?? el).focus();
+      return;
+    }
+    const index = rows.findIndex((r) => r.kind === "msg" && r.msg.id === id);
+    if (index < 0) returnFocusTo.current = null;
+    else virtualizer.scrollToIndex(index, { align: "center" });
+  });
+
+  // Jump to a search result: page back until it is loaded, scroll its row into view, focus it.
   useEffect(() => {
     if (!jumpTo || messages.length === 0) return;
+    const index = rows.findIndex((r) => r.kind === "msg" && r.msg.id === jumpTo);
+    if (index < 0) {
+      if (older.has) void loadOlder();
+      return;
+    }
+    stickToBottom.current = false;
+    if (jumpedTo.current !== jumpTo) {
+      jumpedTo.current = jumpTo;
+      virtualizer.scrollToIndex(index, { align: "center" });
+    }
     const el = document.getElementById(`msg-${jumpTo}`);
-    if (el) {
-      stickToBottom.current = false;
-      el.scrollIntoView({ block: "center" });
-      el.classList.add("jumped");
-      (el as HTMLElement).focus();
-    } else if (older.has) void loadOlder();
+    if (el && !el.contains(document.activeElement)) el.focus({ preventScroll: true });
   });
 
   async function loadOlder() {
     if (loadingOlder.current || !older.has) return;
     loadingOlder.current = true;
     const el = scroller.current;
-    const before = el ? el.scrollHeight - el.scrollTop : 0;
     try {
       const r = await client
         .query(ChannelQuery, { id: channelId, before: older.cursor })
         .toPromise();
       const ch = r.data?.channel;
       if (!ch) return;
+      if (el) restoreFromBottom.current = el.scrollHeight - el.scrollTop;
       setMessages((list) =>
         upsert(
           list,
@@ -197,10 +243,6 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
       setOlder({
         has: ch.messages.pageInfo.hasPreviousPage,
         cursor: ch.messages.pageInfo.startCursor ?? null,
-      });
-      // Keep the reader's place: the page grows above them.
-      requestAnimationFrame(() => {
-        if (el) el.scrollTop = el.scrollHeight - before;
       });
     } finally {
       loadingOlder.current = false;
@@ -224,7 +266,6 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
 
   const typing = Object.values(typers).filter((t) => t.threadId === null);
   const threadTyping = Object.values(typers).filter((t) => thread && t.threadId === thread);
-  const rows = withDaySeparators(messages);
   return (
     <>
       <main className="channel" aria-labelledby="channel-title">
@@ -244,6 +285,7 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
             Leave channel
           </button>
         )}
+        {older.has && <p className="loading-older">Scroll up for older messages</p>}
         <div
           className="messages"
           ref={scroller}
@@ -251,25 +293,38 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
           role="log"
           aria-label={`Messages in #${channel?.name ?? ""}`}
         >
-          {older.has && <p className="loading-older">Scroll up for older messages</p>}
-          {rows.map((row) =>
-            row.kind === "day" ? (
-              <h2 key={row.key} className="day">
-                {row.label}
-              </h2>
-            ) : (
-              <MessageItem
-                key={row.key}
-                msg={row.msg}
-                viewerId={viewerId}
-                readOnly={Boolean(channel?.isArchived)}
-                onOpenThread={() => setThread(row.msg.id)}
-                onChanged={(m) => setMessages((list) => upsert(list, [m]))}
-                editRequested={editing === row.msg.id}
-                onEditStarted={() => setEditing(null)}
-              />
-            ),
-          )}
+          <div className="rows" style={{ height: virtualizer.getTotalSize() }}>
+            {virtualizer.getVirtualItems().map((item) => {
+              const row = rows[item.index];
+              if (!row) return null;
+              return (
+                <div
+                  key={item.key}
+                  data-index={item.index}
+                  ref={virtualizer.measureElement}
+                  className="row"
+                  style={{ transform: `translateY(${item.start}px)` }}
+                >
+                  {row.kind === "day" ? (
+                    <h2 className="day">{row.label}</h2>
+                  ) : row.kind === "new" ? (
+                    <h2 className="new-divider">New messages</h2>
+                  ) : (
+                    <MessageItem
+                      msg={row.msg}
+                      viewerId={viewerId}
+                      readOnly={Boolean(channel?.isArchived)}
+                      highlighted={row.msg.id === jumpTo}
+                      onOpenThread={() => setThread(row.msg.id)}
+                      onChanged={(m) => setMessages((list) => upsert(list, [m]))}
+                      editRequested={editing === row.msg.id}
+                      onEditStarted={() => setEditing(null)}
+                    />
+                  )}
+                </div>
+              );
+            })}
+          </div>
         </div>
         <TypingLine typers={typing} />
         {channel && !channel.isArchived && (
@@ -297,7 +352,10 @@ export function ChannelPane({ ws, channelId, viewerId, jumpTo }: Props) {
           liveReplies={replies}
           typers={threadTyping}
           readOnly={Boolean(channel?.isArchived)}
-          onClose={() => setThread(null)}
+          onClose={() => {
+            returnFocusTo.current = thread;
+            setThread(null);
+          }}
         />
       )}
     </>

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { useMutation } from "urql";
 import { AddReaction, DeleteMessage, EditMessage, RemoveReaction } from "../api/documents";
-import { COMMON_EMOJI, type Msg } from "../messages";
+import { COMMON_EMOJI, type Msg, emojiForShortName } from "../messages";
 
 interface Props {
   msg: Msg;
@@ -12,6 +12,8 @@ interface Props {
   /** Start editing now (↑ in the composer); `onEditStarted` acknowledges it. */
   editRequested?: boolean;
   onEditStarted?: () => void;
+  /** The search result jumped to. */
+  highlighted?: boolean;
 }
 
 const time = (iso: string) =>
@@ -25,6 +27,7 @@ export function MessageItem({
   onChanged,
   editRequested,
   onEditStarted,
+  highlighted,
 }: Props) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(msg.body);
@@ -32,6 +35,8 @@ export function MessageItem({
   // The version the draft started from: a live edit meanwhile must surface as a conflict.
   const [baseVersion, setBaseVersion] = useState(msg.version);
   const [picker, setPicker] = useState(false);
+  const [shortName, setShortName] = useState("");
+  const [shortNameError, setShortNameError] = useState(false);
   const [, edit] = useMutation(EditMessage);
   const [, remove] = useMutation(DeleteMessage);
   const [, react] = useMutation(AddReaction);
@@ -88,7 +93,7 @@ export function MessageItem({
 
   return (
     <article
-      className="msg"
+      className={highlighted ? "msg jumped" : "msg"}
       id={`msg-${msg.id}`}
       tabIndex={-1}
       aria-label={`${msg.author.displayName} at ${time(msg.createdAt)}`}
@@ -158,7 +163,7 @@ export function MessageItem({
             </button>
           )}
           {onOpenThread && (
-            <button type="button" onClick={onOpenThread}>
+            <button type="button" className="thread-button" onClick={onOpenThread}>
               {msg.replyCount > 0
                 ? `${msg.replyCount} ${msg.replyCount === 1 ? "reply" : "replies"}`
                 : "Reply in thread"}
@@ -204,6 +209,38 @@ export function MessageItem({
               {e}
             </button>
           ))}
+          <label htmlFor={`short-${msg.id}`} className="sr-only">
+            Reaction by :short_name:
+          </label>
+          <input
+            id={`short-${msg.id}`}
+            placeholder=":short_name:"
+            value={shortName}
+            aria-invalid={shortNameError}
+            aria-describedby={shortNameError ? `short-err-${msg.id}` : undefined}
+            onChange={(e) => {
+              setShortName(e.target.value);
+              setShortNameError(false);
+            }}
+            onKeyDown={(e) => {
+              if (e.key !== "Enter") return;
+              e.preventDefault();
+              const emoji = emojiForShortName(shortName);
+              if (!emoji) {
+                setShortNameError(true);
+                return;
+              }
+              // Typing a reaction the viewer already has takes it back (a toggle).
+              const has = msg.reactions.some((r) => r.emoji === emoji && r.viewerHasReacted);
+              setShortName("");
+              void toggle(emoji, has);
+            }}
+          />
+          {shortNameError && (
+            <span id={`short-err-${msg.id}`} role="alert" className="error">
+              Unknown short name
+            </span>
+          )}
         </div>
       )}
     </article>

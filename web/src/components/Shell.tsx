@@ -59,7 +59,7 @@ export function Shell({ ws }: { ws: WsClient }) {
       {url.pathname === "/search" ? (
         <SearchScreen query={url.searchParams.get("q") ?? ""} />
       ) : url.pathname === "/admin" ? (
-        <AdminScreen />
+        <AdminScreen ws={ws} />
       ) : channelId && viewer ? (
         <ChannelPane
           key={channelId}
