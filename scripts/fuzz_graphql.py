@@ -44,6 +44,8 @@ from typing import Any
 
 import httpx
 
+from workchat.settings import RATE_LIMIT_SETTINGS
+
 ADMIN_EMAIL = "admin@fuzz.example.com"
 MEMBER_EMAIL = "bob@fuzz.example.com"
 PASSWORD = "fuzz-password-0123"
@@ -106,6 +108,9 @@ def server_env(database_url: str, data_dir: Path) -> dict[str, str]:
             "WORKCHAT_ARGON2_TIME_COST": "1",
             "WORKCHAT_ARGON2_MEMORY_KIB": "8192",
             "WORKCHAT_ARGON2_PARALLELISM": "1",
+            # Rate limits would refuse a third of the mutations before they run; the fuzzer
+            # is here to reach the resolvers (tests/graphql/test_rate_limits.py covers limits).
+            **{f"WORKCHAT_{name.upper()}": "100000/minute" for name in RATE_LIMIT_SETTINGS},
         }
     )
     return env
