@@ -27,10 +27,8 @@ import asyncio
 import base64
 import contextlib
 import json
-import os
 import random
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,12 +42,14 @@ from typing import Any
 
 import httpx
 
-from workchat.settings import RATE_LIMIT_SETTINGS
+# The server start-up the load smoke uses: cheap password hashes, rate limits far above one
+# client's (the fuzzer is here to reach the resolvers; tests cover the limits).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from load_smoke import free_port, server_env, wait_ready, workchat
 
 ADMIN_EMAIL = "admin@fuzz.example.com"
 MEMBER_EMAIL = "bob@fuzz.example.com"
 PASSWORD = "fuzz-password-0123"
-SECRET = "fuzz-graphql-secret-key-that-is-long-enough-0123456789"
 REQUEST_TIMEOUT = 30.0
 
 # What must never reach a client: tracebacks, source paths, SQL driver messages.
@@ -89,39 +89,6 @@ class FieldReport:
     failures: list[str] = field(default_factory=list)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def server_env(database_url: str, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WORKCHAT_")}
-    env.update(
-        {
-            "WORKCHAT_DATABASE_URL": database_url,
-            "WORKCHAT_DATA_DIR": str(data_dir),
-            # dev: introspection and the fuzzer's schema load work; errors are masked alike.
-            "WORKCHAT_ENV": "dev",
-            "WORKCHAT_CREATE_DEMO_ORG": "false",
-            "WORKCHAT_SECRET_KEY": SECRET,
-            "WORKCHAT_ARGON2_TIME_COST": "1",
-            "WORKCHAT_ARGON2_MEMORY_KIB": "8192",
-            "WORKCHAT_ARGON2_PARALLELISM": "1",
-            # Rate limits would refuse a third of the mutations before they run; the fuzzer
-            # is here to reach the resolvers (tests/graphql/test_rate_limits.py covers limits).
-            **{f"WORKCHAT_{name.upper()}": "100000/minute" for name in RATE_LIMIT_SETTINGS},
-        }
-    )
-    return env
-
-
-def workchat(*args: str, env: dict[str, str], stdin: str | None = None) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "workchat", *args], env=env, input=stdin, text=True, check=True
-    )
-
-
 @contextlib.contextmanager
 def postgres_database(admin_url: str) -> Iterator[str]:
     """A new, empty database on the server of ``admin_url``; dropped afterwards."""
@@ -142,18 +109,6 @@ def postgres_database(admin_url: str) -> Iterator[str]:
         yield f"{base}/{name}"
     finally:
         asyncio.run(admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-
-
-def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"fuzz: the server exited; see {log}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise SystemExit(f"fuzz: the server did not become ready; see {log}")
 
 
 def post(
