@@ -86,6 +86,17 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
 
 
 @pytest.fixture
+async def second_services(settings: Settings) -> AsyncIterator[Services]:
+    """Another process's services on the same database (its own engine and pool)."""
+    other = Services.create(settings)
+    await other.start()
+    try:
+        yield other
+    finally:
+        await other.close()
+
+
+@pytest.fixture
 async def personas(services: Services) -> Personas:
     return await create_personas(services)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
@@ -23,20 +22,8 @@ from workchat.actions import messages as msg
 from workchat.db.models import Channel, Message
 from workchat.errors import ActionError, ErrorCode
 from workchat.services import Services
-from workchat.settings import Settings
 
 CALLS = 6
-
-
-@pytest.fixture
-async def second(settings: Settings) -> AsyncIterator[Services]:
-    """Another process's services on the same database."""
-    other = Services.create(settings)
-    await other.start()
-    try:
-        yield other
-    finally:
-        await other.close()
 
 
 async def _channels(services: Services, personas: Personas, count: int) -> list[Channel]:
@@ -61,7 +48,7 @@ async def _posted(services: Services, org_id: uuid.UUID) -> int:
 
 
 async def test_concurrent_retries_over_three_channels_create_one_message(
-    services: Services, second: Services, personas: Personas
+    services: Services, second_services: Services, personas: Personas
 ) -> None:
     """Six calls with one key spread over three channels, at once: one message; the calls
     naming its channel get it, the others INVALID_INPUT on clientMutationId; no seq is lost
@@ -74,7 +61,7 @@ async def test_concurrent_retries_over_three_channels_create_one_message(
     async def call(index: int) -> Message | ErrorCode:
         try:
             return await msg.post_message(
-                (services, second)[index % 2],
+                (services, second_services)[index % 2],
                 bob,
                 channel_id=rooms[index % 3].id,
                 body="hello",
@@ -103,7 +90,7 @@ async def test_concurrent_retries_over_three_channels_create_one_message(
 
 
 async def test_concurrent_identical_replies_count_once(
-    services: Services, second: Services, personas: Personas
+    services: Services, second_services: Services, personas: Personas
 ) -> None:
     """Retries of one reply at once: one reply, the root's replyCount goes up by one."""
     (room,) = await _channels(services, personas, 1)
@@ -112,7 +99,7 @@ async def test_concurrent_identical_replies_count_once(
     replies = await asyncio.gather(
         *(
             msg.post_message(
-                (services, second)[i % 2],
+                (services, second_services)[i % 2],
                 bob,
                 channel_id=room.id,
                 body="answer",
@@ -159,7 +146,7 @@ async def test_a_key_names_one_post(services: Services, personas: Personas) -> N
 
 
 async def test_the_key_is_per_author(
-    services: Services, second: Services, personas: Personas
+    services: Services, second_services: Services, personas: Personas
 ) -> None:
     """Two authors using the same key at once each get their own message."""
     (room,) = await _channels(services, personas, 1)
@@ -168,7 +155,11 @@ async def test_the_key_is_per_author(
             services, as_user(personas.bob), channel_id=room.id, body="a", client_mutation_id="k"
         ),
         msg.post_message(
-            second, as_user(personas.alice), channel_id=room.id, body="a", client_mutation_id="k"
+            second_services,
+            as_user(personas.alice),
+            channel_id=room.id,
+            body="a",
+            client_mutation_id="k",
         ),
     )
     assert {p.author_id for p in posts} == {personas.bob.id, personas.alice.id}

@@ -9,7 +9,6 @@ on PostgreSQL the two refreshes really run at once and meet at the row lock.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import replace
 
 import pytest
@@ -29,16 +28,6 @@ from workchat.services import Services
 from workchat.settings import Settings
 
 
-@pytest.fixture
-async def second(settings: Settings) -> AsyncIterator[Services]:
-    other = Services.create(settings)
-    await other.start()
-    try:
-        yield other
-    finally:
-        await other.close()
-
-
 async def _audit(services: Services, personas: Personas) -> list[str]:
     return [e.action for e in await audit_entries(services, personas.alice.org_id)]
 
@@ -53,7 +42,7 @@ async def _live(services: Services, issued: IssuedSession) -> None:
 
 
 async def test_concurrent_double_refresh_keeps_the_session(
-    services: Services, second: Services, personas: Personas
+    services: Services, second_services: Services, personas: Personas
 ) -> None:
     """Two tabs refresh the same token at once: both get a working pair of the same session,
     nothing is revoked, both audited as auth.refresh (one marked as a reuse within grace),
@@ -64,7 +53,7 @@ async def test_concurrent_double_refresh_keeps_the_session(
 
     tab1, tab2 = await asyncio.gather(
         refresh(services, anonymous(), first.refresh_token),
-        refresh(second, anonymous(), first.refresh_token),
+        refresh(second_services, anonymous(), first.refresh_token),
     )
 
     assert tab1.refresh_token != tab2.refresh_token
