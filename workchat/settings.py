@@ -193,20 +193,10 @@ class Settings:
             "max_query_depth",
             "max_query_aliases",
             "max_query_tokens",
-            "max_query_selections",
-            "max_query_directives",
-            "max_mutation_fields",
-            "max_repeated_fields",
-            "max_request_bytes",
-            "max_header_bytes",
-            "max_query_bytes",
-            "max_variables_depth",
-            "max_variables_values",
+            *LIMITS_AT_LEAST_ONE,
             "event_retention_days",
             "event_prune_interval_seconds",
             "presence_away_seconds",
-            "max_subscriptions_per_socket",
-            "max_sockets_per_user",
             "failed_login_audit_window_seconds",
             "audit_checkpoint_interval_seconds",
         ):
@@ -235,19 +225,7 @@ class Settings:
                 raise SettingsError(f"{PREFIX}EXECUTION_TIMEOUT_SECONDS must be a number") from None
             if not kwargs["execution_timeout_seconds"] > 0:  # type: ignore[operator]
                 raise SettingsError(f"{PREFIX}EXECUTION_TIMEOUT_SECONDS must be positive")
-        for limit in (
-            "max_subscriptions_per_socket",
-            "max_sockets_per_user",
-            "max_query_selections",
-            "max_query_directives",
-            "max_mutation_fields",
-            "max_repeated_fields",
-            "max_request_bytes",
-            "max_header_bytes",
-            "max_query_bytes",
-            "max_variables_depth",
-            "max_variables_values",
-        ):
+        for limit in LIMITS_AT_LEAST_ONE:
             value = kwargs.get(limit)
             if isinstance(value, int) and value < 1:
                 raise SettingsError(f"{PREFIX}{limit.upper()} must be at least 1")
@@ -305,6 +283,20 @@ def _dev_secret(data_dir: Path) -> str:
     return secret
 
 
+# Integer limits that must be at least 1 (parsed with the other integers).
+LIMITS_AT_LEAST_ONE = (
+    "max_subscriptions_per_socket",
+    "max_sockets_per_user",
+    "max_query_selections",
+    "max_query_directives",
+    "max_mutation_fields",
+    "max_repeated_fields",
+    "max_request_bytes",
+    "max_header_bytes",
+    "max_query_bytes",
+    "max_variables_depth",
+    "max_variables_values",
+)
 RATE_LIMIT_SETTINGS = (
     "rate_limit_login_address",
     "rate_limit_login_failures",
