@@ -351,3 +351,21 @@ async def test_sockets_per_user_across_processes(
                     )
             async with socket(second) as again:
                 await connected(again, token)
+
+
+async def test_every_subscription_field_counts(
+    services: Services, personas: Personas, store: str
+) -> None:
+    """joinedChannelEvents (the MCP long-poll's stream) counts like the other streams."""
+    async with limited_apps(services, store, rate_limit_subscriptions_user="1/minute") as [server]:
+        token = (await server.client().login(personas.bob))["accessToken"]
+        async with serve(server.app) as address, socket(address) as ws:
+            await connected(ws, token)
+            await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": VIEWER_EVENTS}})
+            joined = "subscription { joinedChannelEvents { __typename } }"
+            await send(ws, {"id": "2", "type": "subscribe", "payload": {"query": joined}})
+            refused = await receive(ws)
+            assert refused["id"] == "2" and refused["type"] == "next", refused
+            codes = [e["extensions"]["code"] for e in refused["payload"]["errors"]]
+            assert codes == ["RATE_LIMITED"]
+            assert (await receive(ws)) == {"id": "2", "type": "complete"}

@@ -179,6 +179,7 @@ class EventSubscriptions:
     ) -> AsyncGenerator[gql.ChannelEvent, None]:
         context = info.context
         viewer = context.require_viewer()
+        await check_subscription(context)
         async for item in _events(context, viewer, after, EVERYTHING):
             if isinstance(item, gql.ResyncRequired):
                 yield item
