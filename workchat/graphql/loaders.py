@@ -6,8 +6,9 @@ Each domain keeps its loaders in its own package; ``Loaders`` gathers one operat
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 from sqlalchemy import select
@@ -34,7 +35,20 @@ async def rows_by_id(
     return {row.id: row for row in rows}
 
 
-class ModelByIdLoader(DataLoader[uuid.UUID, M | None], Generic[M]):
+class Loader(DataLoader[K, V], Generic[K, V]):
+    """A DataLoader whose cached future survives the cancellation of one of its awaiters.
+
+    Fields that load the same key share one future. When a field errors inside a list,
+    graphql-core cancels its sibling fields; a task cancelled while awaiting a bare future
+    cancels that future too, and every other field waiting on the key would then raise
+    ``CancelledError`` (a 500, not a field error). Each caller awaits its own shield instead.
+    """
+
+    def load(self, key: K) -> Awaitable[V]:
+        return asyncio.shield(super().load(key))
+
+
+class ModelByIdLoader(Loader[uuid.UUID, M | None], Generic[M]):
     """One ``SELECT … WHERE id IN (…)`` per batch of keys."""
 
     model: ClassVar[Any]
@@ -49,7 +63,7 @@ class ModelByIdLoader(DataLoader[uuid.UUID, M | None], Generic[M]):
         return [by_id.get(id_) for id_ in ids]
 
 
-class ViewerLoader(DataLoader[K, V], Generic[K, V]):
+class ViewerLoader(Loader[K, V], Generic[K, V]):
     """A loader whose answers depend on who is asking (read at load time, after auth)."""
 
     def __init__(self, services: Services, viewer: Callable[[], Viewer]) -> None:
@@ -65,7 +79,7 @@ class UserByIdLoader(ModelByIdLoader[User]):
     model = User
 
 
-class PresenceByUserLoader(DataLoader[uuid.UUID, PresenceState]):
+class PresenceByUserLoader(Loader[uuid.UUID, PresenceState]):
     """Presence across every server process, for a batch of users at once."""
 
     def __init__(self, services: Services) -> None:

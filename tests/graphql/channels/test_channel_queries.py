@@ -486,3 +486,23 @@ async def test_queries_write_nothing(
     await query_data(gql, CHANNEL, personas.bob, id=cid(landscape["alpha"]))
     await query_data(gql, MEMBERS, personas.bob, id=cid(landscape["alpha"]))
     assert await snapshot(services) == before
+
+
+async def test_error_in_one_field_leaves_siblings_sharing_a_loader_key_intact(
+    gql: GraphQLClient, services: Services, personas: Personas
+) -> None:
+    """A bad argument in one list item's field makes graphql-core cancel its siblings; the
+    other fields loading the same key (mentionCount twice per channel) still answer, and the
+    client gets INVALID_INPUT, not a 500 from a cancelled shared loader future (found by the
+    fuzzer)."""
+    await make_channel(services, personas.alice, "crowd")
+    document = """{
+        channels {
+            edges { node { mentionCount } }
+            nodes { mentionCount createdBy { isActive } messages(first: -8283) { totalCount } }
+        }
+    }"""
+    for _ in range(5):  # the cancellation races the loader batch; repeat to catch it
+        result = await gql.execute(document, as_=personas.alice)
+        assert top_codes(result) == ["INVALID_INPUT"] * len(result["errors"]), result
+        assert result["errors"], result

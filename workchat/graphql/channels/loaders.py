@@ -6,13 +6,12 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
-from strawberry.dataloader import DataLoader
 
 from workchat.access import can_read_channel, membership_matters
 from workchat.actions.read_state import UnreadState, unread_states
 from workchat.auth.viewer import Viewer
 from workchat.db.models import Channel, Membership
-from workchat.graphql.loaders import Loaders, ModelByIdLoader, ViewerLoader
+from workchat.graphql.loaders import Loader, Loaders, ModelByIdLoader, ViewerLoader
 from workchat.services import Services
 
 
@@ -20,7 +19,7 @@ class ChannelByIdLoader(ModelByIdLoader[Channel]):
     model = Channel
 
 
-class MemberCountByChannelLoader(DataLoader[uuid.UUID, int]):
+class MemberCountByChannelLoader(Loader[uuid.UUID, int]):
     def __init__(self, services: Services) -> None:
         self._services = services
         super().__init__(load_fn=self._load)

@@ -7,12 +7,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
-from strawberry.dataloader import DataLoader
 
 from workchat.actions.messages import SeqWindow
 from workchat.actions.reactions import Summary, reaction_summaries
 from workchat.db.models import Message
-from workchat.graphql.loaders import ModelByIdLoader, ViewerLoader
+from workchat.graphql.loaders import Loader, ModelByIdLoader, ViewerLoader
 from workchat.services import Services
 
 
@@ -30,7 +29,7 @@ class ReactionSummariesByMessageLoader(ViewerLoader[uuid.UUID, list[Summary]]):
 ReplyKey = tuple[uuid.UUID, SeqWindow]
 
 
-class RepliesByThreadLoader(DataLoader[ReplyKey, tuple[list[Message], bool]]):
+class RepliesByThreadLoader(Loader[ReplyKey, tuple[list[Message], bool]]):
     """One query per distinct page window for all threads: ROW_NUMBER() per thread."""
 
     def __init__(self, services: Services) -> None:
