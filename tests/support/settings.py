@@ -27,6 +27,8 @@ def test_settings(data_dir: Path, **overrides: Any) -> Settings:
         "argon2_memory_kib": 8,
         "argon2_parallelism": 1,
         "create_demo_org": False,
+        # A loaded CI machine can stall one operation for seconds; the budget test sets its own.
+        "execution_timeout_seconds": 60.0,
         # Out of the way of tests that log in or post a lot from one address; the
         # rate-limit tests set their own small limits.
         **{name: "100000/second" for name in RATE_LIMIT_SETTINGS},
