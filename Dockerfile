@@ -33,16 +33,6 @@ COPY --from=web /src/workchat/web_dist/ workchat/web_dist/
 RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev
 
 FROM python:3.11-slim AS runtime
-ARG VERSION=0.0.0
-ARG REVISION=unknown
-ARG CREATED=1970-01-01T00:00:00Z
-LABEL org.opencontainers.image.title="workchat" \
-    org.opencontainers.image.description="Team chat server: one GraphQL API, live events, search, audit and MCP tools" \
-    org.opencontainers.image.licenses="MIT" \
-    org.opencontainers.image.version="${VERSION}" \
-    org.opencontainers.image.revision="${REVISION}" \
-    org.opencontainers.image.created="${CREATED}"
-
 # Its own user and group; /data is the only place it writes (SQLite, the dev secret).
 RUN groupadd --system --gid 10001 workchat \
     && useradd --system --no-log-init --uid 10001 --gid workchat \
@@ -72,3 +62,14 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
 
 # Migrates the database, then serves. WORKCHAT_SECRET_KEY is required (WORKCHAT_ENV=prod).
 CMD ["workchat", "serve"]
+
+# Last, so a new commit or build time only changes metadata, not cached layers.
+ARG VERSION=0.0.0
+ARG REVISION=unknown
+ARG CREATED=1970-01-01T00:00:00Z
+LABEL org.opencontainers.image.title="workchat" \
+    org.opencontainers.image.description="Team chat server: one GraphQL API, live events, search, audit and MCP tools" \
+    org.opencontainers.image.licenses="MIT" \
+    org.opencontainers.image.version="${VERSION}" \
+    org.opencontainers.image.revision="${REVISION}" \
+    org.opencontainers.image.created="${CREATED}"

@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -126,17 +127,43 @@ class Container:
         subprocess.run(["buildah", "rm", self.id], capture_output=True, check=False)
 
 
-def image_cmd(container: str) -> list[str]:
+def inspect(container: str) -> dict[str, Any]:
     inspected = subprocess.run(
         ["buildah", "inspect", "--type", "container", container],
         capture_output=True,
         text=True,
         check=True,
     )
-    cmd = json.loads(inspected.stdout)["OCIv1"]["config"].get("Cmd")
+    return dict(json.loads(inspected.stdout))
+
+
+def image_cmd(container: str) -> list[str]:
+    cmd = inspect(container)["OCIv1"]["config"].get("Cmd")
     if not cmd:
         raise SmokeError("the image has no CMD")
     return [str(part) for part in cmd]
+
+
+def check_config(container: str) -> list[str]:
+    """What the Dockerfile promises in the image config; returns the HEALTHCHECK command."""
+    config = inspect(container)["Docker"]["config"]
+    version = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M)
+    labels = config.get("Labels") or {}
+    expected = {
+        "User": config.get("User") == "10001:10001",
+        "/data volume": "/data" in (config.get("Volumes") or {}),
+        "WORKCHAT_ENV=prod": "WORKCHAT_ENV=prod" in (config.get("Env") or []),
+        "OCI version label": version is not None
+        and labels.get("org.opencontainers.image.version") == version.group(1),
+        "OCI revision label": bool(labels.get("org.opencontainers.image.revision")),
+    }
+    missing = [name for name, ok in expected.items() if not ok]
+    if missing:
+        raise SmokeError(f"the image config lacks: {', '.join(missing)}")
+    test = (config.get("Healthcheck") or {}).get("Test") or []
+    if not test or test[0] != "CMD" or "/readyz" not in " ".join(test):
+        raise SmokeError(f"the image has no HEALTHCHECK on /readyz ({test})")
+    return [str(part) for part in test[1:]]
 
 
 def tail(path: Path, lines: int = 40) -> str:
@@ -232,6 +259,8 @@ def smoke_run(image: str, port: int, logs: Path) -> None:
     env = {"WORKCHAT_SECRET_KEY": SECRET, "WORKCHAT_PORT": str(port), "WORKCHAT_HOST": "127.0.0.1"}
     app = Container(image, "run", env, logs)
     try:
+        healthcheck = check_config(app.id)
+        say("image config: user 10001, /data volume, WORKCHAT_ENV=prod, OCI labels, HEALTHCHECK")
         user = app.run("id", "-u").strip()
         if user == "0":
             raise SmokeError("the image runs as root")
@@ -244,6 +273,8 @@ def smoke_run(image: str, port: int, logs: Path) -> None:
         base = f"http://127.0.0.1:{port}"
         wait_ready(base, app, app.log)
         say(f"{base}/readyz is ready (uid {user}, WORKCHAT_ENV=prod)")
+        app.run(*healthcheck)  # what Docker would run: it exits non-zero when not ready
+        say("the image's HEALTHCHECK command passes against the running server")
         login(base)
         say("create-org through the image's CLI, then login + viewer through GraphQL: ok")
         index = httpx.get(f"{base}/", timeout=10)
