@@ -51,6 +51,7 @@ ADMIN_EMAIL = "admin@smoke.example.com"
 ADMIN_PASSWORD = "smoke-admin-password-1"
 READY_SECONDS = 90
 RECEIVE_SECONDS = 10
+ATTEMPTS = 5
 
 
 class SmokeError(Exception):
@@ -392,7 +393,7 @@ async def cross_replica(a: str, b: str, lb: str, token: str, channel: str) -> st
     on_b = await subscribe(b.replace("http", "ws", 1), token, channel)
     via_lb = await subscribe(lb.replace("http", "ws", 1), token, channel)
     try:
-        for attempt in range(1, 11):
+        for attempt in range(1, ATTEMPTS + 1):
             body = f"smoke {uuid.uuid4()}"
             variables = {"channel": channel, "body": body}
             data = await asyncio.to_thread(graphql, a, POST, variables, token)
@@ -479,6 +480,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5", help="the bus (cluster)")
     args = parser.parse_args(argv)
+    # SIGTERM (CI timeouts, `timeout`) unwinds like an error, so the cleanup still runs.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if shutil.which("buildah") is None:
         say("buildah is not installed: run scripts/build-image first (it installs it)")
         return 1
