@@ -17,6 +17,11 @@ the migrate step once, the image twice (replicas A and B), and nginx run nativel
 posted through replica A must arrive over graphql-transport-ws ``channelEvents`` subscriptions
 both on replica B directly and through the load balancer.
 
+``check``: only the cross-replica checks, against a cluster already running (``docker compose
+up``: replicas at ``--a``/``--b``, the balancer at ``--lb``; the org made with ``docker compose
+run --rm migrate workchat create-org Smoke --admin-email admin@smoke.example.com
+--password-stdin``). The GitHub workflow uses it, where Docker runs.
+
 Everything started is stopped and removed at the end, on failure too. Exits non-zero and says
 why on any failure. Ports: 22000-22019 (override the base with ``--port``).
 """
@@ -167,18 +172,23 @@ def check_config(container: str) -> list[str]:
     return [str(part) for part in test[1:]]
 
 
-def tail(path: Path, lines: int = 40) -> str:
-    if not path.exists():
+def tail(path: Path | None, lines: int = 40) -> str:
+    if path is None or not path.exists():
         return "(no log)"
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def wait_ready(base: str, owner: Container | subprocess.Popen[bytes], log: Path) -> None:
+def wait_ready(
+    base: str, owner: Container | subprocess.Popen[bytes] | None = None, log: Path | None = None
+) -> None:
     deadline = time.monotonic() + READY_SECONDS
     last = "no answer"
     while time.monotonic() < deadline:
-        running = owner.alive() if isinstance(owner, Container) else owner.poll() is None
-        if not running:
+        if owner is None:
+            running = True
+        else:
+            running = owner.alive() if isinstance(owner, Container) else owner.poll() is None
+        if not running and log is not None:
             raise SmokeError(f"{base} exited before it was ready; its log:\n{tail(log)}")
         try:
             reply = httpx.get(f"{base}/readyz", timeout=2)
@@ -331,7 +341,7 @@ def start_nginx(config: Path, work: Path, log: Path) -> subprocess.Popen[bytes]:
         raise SmokeError("nginx is not installed (apt-get install nginx-light)")
     globals_ = f"pid {work}/nginx.pid;"
     checked = subprocess.run(
-        [nginx, "-t", "-q", "-p", str(work), "-c", str(config), "-g", globals_],
+        [nginx, "-t", "-q", "-e", "stderr", "-p", str(work), "-c", str(config), "-g", globals_],
         capture_output=True,
         text=True,
         check=False,
@@ -339,8 +349,9 @@ def start_nginx(config: Path, work: Path, log: Path) -> subprocess.Popen[bytes]:
     if checked.returncode != 0:
         raise SmokeError(f"nginx -t refused the config: {checked.stderr.strip()}")
     with log.open("ab") as out:
+        daemon = ["-g", f"daemon off; {globals_}"]
         return subprocess.Popen(
-            [nginx, "-p", str(work), "-c", str(config), "-g", f"daemon off; {globals_}"],
+            [nginx, "-e", "stderr", "-p", str(work), "-c", str(config), *daemon],
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -453,10 +464,7 @@ def smoke_cluster(image: str, port: int, logs: Path, postgres: str, redis: str) 
             lb = f"http://127.0.0.1:{lb_port}"
             wait_ready(lb, nginx, logs / "nginx.log")
             say(f"replicas ready at {a} and {b}, nginx at {lb}")
-            token = login(lb)
-            data = graphql(a, CREATE_CHANNEL, {"name": f"smoke-{os.getpid()}"}, token)
-            channel = payload(data, "createChannel")["channel"]["id"]
-            say(asyncio.run(cross_replica(a, b, lb, token, channel)))
+            check_cluster(a, b, lb)
         finally:
             if nginx is not None and nginx.poll() is None:
                 os.killpg(nginx.pid, signal.SIGTERM)
@@ -466,9 +474,17 @@ def smoke_cluster(image: str, port: int, logs: Path, postgres: str, redis: str) 
             shutil.rmtree(work, ignore_errors=True)
 
 
+def check_cluster(a: str, b: str, lb: str) -> None:
+    """Log in through the LB, then a post on A must reach B and a subscription via the LB."""
+    token = login(lb)
+    data = graphql(a, CREATE_CHANNEL, {"name": f"smoke-{uuid.uuid4().hex[:12]}"}, token)
+    channel = payload(data, "createChannel")["channel"]["id"]
+    say(asyncio.run(cross_replica(a, b, lb, token, channel)))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("mode", choices=("run", "cluster"))
+    parser.add_argument("mode", choices=("run", "cluster", "check"))
     parser.add_argument("--image", default="workchat:local")
     parser.add_argument("--port", type=int, default=22000, help="first of the ports used")
     parser.add_argument(
@@ -479,9 +495,21 @@ def main(argv: list[str] | None = None) -> int:
         help="a database the fresh smoke database is created from (cluster)",
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5", help="the bus (cluster)")
+    for name, url in (("a", 8001), ("b", 8002), ("lb", 8000)):
+        parser.add_argument(f"--{name}", default=f"http://127.0.0.1:{url}", help="(check)")
     args = parser.parse_args(argv)
     # SIGTERM (CI timeouts, `timeout`) unwinds like an error, so the cleanup still runs.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.mode == "check":  # an already running cluster, e.g. `docker compose up`
+        try:
+            for base in (args.a, args.b, args.lb):
+                wait_ready(base)
+            check_cluster(args.a, args.b, args.lb)
+        except SmokeError as error:
+            say(f"FAILED: {error}")
+            return 1
+        say("check: ok")
+        return 0
     if shutil.which("buildah") is None:
         say("buildah is not installed: run scripts/build-image first (it installs it)")
         return 1
