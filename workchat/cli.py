@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from workchat.auth.viewer import system
+from workchat.db.backup import BackupError
 from workchat.errors import ActionError, RequestError
 from workchat.services import Services
 from workchat.settings import Settings, SettingsError
@@ -399,6 +400,51 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     return _run(settings, work)
 
 
+PG_BACKUP_HINT = (
+    "for PostgreSQL use its own tools: pg_dump --format=custom -f workchat.dump DATABASE_URL, "
+    "and pg_restore --clean --if-exists -d DATABASE_URL workchat.dump "
+    "(docs/operations/backups.md)"
+)
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """A consistent copy of the embedded SQLite database, safe while the server runs."""
+    from workchat.db.backup import backup, sqlite_path
+
+    if not settings.is_sqlite:
+        print(
+            f"error: workchat backup copies the embedded SQLite database; {PG_BACKUP_HINT}",
+            file=sys.stderr,
+        )
+        return 2
+    result = backup(sqlite_path(settings.database_url), Path(args.path))
+    rows = sum(result.tables.values())
+    print(
+        f"backed up {sqlite_path(settings.database_url)} to {result.path} "
+        f"({result.bytes} bytes, {len(result.tables)} tables, {rows} rows; integrity check ok)"
+    )
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    """Replace the embedded SQLite database with a backup (the server must be stopped)."""
+    from workchat.db.backup import restore, sqlite_path
+
+    if not settings.is_sqlite:
+        print(
+            f"error: workchat restore writes the embedded SQLite database; {PG_BACKUP_HINT}",
+            file=sys.stderr,
+        )
+        return 2
+    target = sqlite_path(settings.database_url)
+    tables = restore(Path(args.path), target, force=args.force)
+    print(
+        f"restored {args.path} into {target} ({sum(tables.values())} rows); "
+        "run `workchat migrate` if the backup is from an older version"
+    )
+    return 0
+
+
 def cmd_mcp(settings: Settings, args: argparse.Namespace) -> int:
     from workchat.mcp import stdio
 
@@ -491,6 +537,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     prune.set_defaults(handler=cmd_events_prune)
 
+    backup = sub.add_parser(
+        "backup", help="copy the embedded SQLite database while the server runs (not PostgreSQL)"
+    )
+    backup.add_argument("path", help="the new file to write (must not exist)")
+    backup.set_defaults(handler=cmd_backup)
+    restore = sub.add_parser(
+        "restore", help="replace the embedded SQLite database with a backup (server stopped)"
+    )
+    restore.add_argument("path", help="a file written by `workchat backup`")
+    restore.add_argument(
+        "--force", action="store_true", help="replace an existing database (it is lost)"
+    )
+    restore.set_defaults(handler=cmd_restore)
+
     mcp = sub.add_parser("mcp", help="serve MCP tools on stdio (API token in WORKCHAT_TOKEN)")
     mcp.add_argument("--url", help="a workchat server's https://host/graphql to run them against")
     mcp.set_defaults(handler=cmd_mcp)
@@ -509,7 +569,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    except (ActionError, RequestError) as exc:
+    except (ActionError, RequestError, BackupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except (DBAPIError, OSError) as exc:
