@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError
 
 from workchat.auth.viewer import system
+from workchat.cli_errors import NoTerminal, check_port, explain
 from workchat.db.backup import BackupError
 from workchat.errors import ActionError, RequestError
 from workchat.services import Services
@@ -79,9 +79,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from workchat.app import create_app
 
     migrate(settings)
-    if settings.is_sqlite and settings.create_demo_org:
-        _run(settings, announce_demo_org)
+    # Reach the database and the event bus once before announcing anything: a wrong URL or a
+    # stopped Redis ends here in one line instead of in the server's start-up traceback.
+    demo = settings.is_sqlite and settings.create_demo_org
+    _run(settings, announce_demo_org if demo else _reachable)
     host, port = args.host or settings.host, args.port or settings.port
+    check_port(host, port)
     print(f"workchat: web client at http://{host}:{port}/", flush=True)
     print(
         f"workchat: GraphQL at http://{host}:{port}/graphql"
@@ -102,6 +105,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         ws_ping_interval=WS_PING_SECONDS,
         ws_ping_timeout=WS_PING_SECONDS,
     )
+    return 0
+
+
+async def _reachable(services: Services) -> int:
+    async with services.db.read_session() as session:
+        await session.execute(select(1))
     return 0
 
 
@@ -127,6 +136,13 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise NoTerminal(
+            "no terminal to ask for the password on: pipe it in with --password-stdin "
+            "(e.g. printf '%s\\n' \"$PASSWORD\" | workchat "
+            + args.command
+            + " ... --password-stdin)"
+        )
     return getpass.getpass("password: ")
 
 
@@ -313,6 +329,7 @@ def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
                 async for entry in stream_audit_entries(session, org.id, AuditFilter(since=since)):
                     out.write(json.dumps(audit_record(entry), ensure_ascii=False) + "\n")
                     count += 1
+        out.flush()  # a closed pipe (`| head`) fails here, inside main's handling
         print(f"exported {count} audit entries", file=sys.stderr)
         return 0
 
@@ -372,7 +389,7 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     migrate(settings)
 
     async def work(services: Services) -> int:
-        bar = ProgressBar(sys.stderr) if args.progress or sys.stderr.isatty() else None
+        bar = None if args.quiet else ProgressBar(sys.stderr)
         try:
             summary = await seed_corpus(
                 services,
@@ -491,7 +508,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--orgs", type=int, default=3)
     seed.add_argument("--seed", type=int, default=0, help="random seed (same seed, same corpus)")
     seed.add_argument(
-        "--progress", action="store_true", help="show progress even when stderr is not a TTY"
+        "--quiet",
+        action="store_true",
+        help="no progress on stderr (bars on a terminal, plain lines elsewhere)",
     )
     seed.set_defaults(handler=cmd_seed)
 
@@ -559,6 +578,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         # Exporting the schema needs no configuration (and must not create a dev secret).
         # So does mcp --url (a remote server's settings are not ours; local mode reads them).
@@ -572,10 +592,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ActionError, RequestError, BackupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except (DBAPIError, OSError) as exc:
-        reason = getattr(exc, "orig", None) or exc
-        print(f"error: the database is unavailable: {type(reason).__name__}", file=sys.stderr)
+    except BrokenPipeError:
+        return _broken_pipe()
+    except Exception as exc:
+        line = explain(exc, settings)
+        if line is None:
+            raise
+        print(f"error: {line}", file=sys.stderr)
         return 1
+
+
+def _broken_pipe() -> int:
+    """The reader of our output went away (``| head``): say so once, and keep Python from
+    complaining again when it flushes stdout at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    print(
+        "workchat: output ended early (the reading command closed the pipe); "
+        "use -o FILE to keep all of it",
+        file=sys.stderr,
+    )
+    return 141  # what a shell reports for a command ended by SIGPIPE
 
 
 if __name__ == "__main__":

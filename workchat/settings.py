@@ -148,6 +148,8 @@ class Settings:
             raise SettingsError(f"{PREFIX}ENV must be 'dev' or 'prod', not {env!r}")
         data_dir = Path(get("DATA_DIR") or "data")
         database_url = get("DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir / 'workchat.db'}"
+        _check_scheme("DATABASE_URL", database_url, DATABASE_SCHEMES)
+        _check_scheme("BROADCAST_URL", get("BROADCAST_URL") or "memory://", BROADCAST_SCHEMES)
         sync = (get("SQLITE_SYNCHRONOUS") or "NORMAL").upper()
         if sync not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise SettingsError(f"{PREFIX}SQLITE_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA")
@@ -309,6 +311,22 @@ RATE_LIMIT_SETTINGS = (
 _RATE_RE = re.compile(
     r"^\s*[1-9][0-9]*\s*(/|per)\s*([1-9][0-9]*\s*)?(second|minute|hour|day)s?\s*$", re.I
 )
+
+
+# URL schemes (before any "+driver") the database and the event bus understand.
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
+BROADCAST_SCHEMES = ("memory", "redis", "rediss", "postgresql", "postgres")
+
+
+def _check_scheme(name: str, url: str, schemes: tuple[str, ...]) -> None:
+    """A URL for another system (mysql://, amqp://) fails here, in one line, not deep inside
+    a driver import."""
+    scheme = url.split("://", 1)[0].split("+", 1)[0] if "://" in url else ""
+    if scheme not in schemes:
+        shown = f"{scheme}://" if scheme else repr(url.split("@")[-1][:40])
+        raise SettingsError(
+            f"{PREFIX}{name} must be a {' or '.join(s + '://' for s in schemes)} URL, not {shown}"
+        )
 
 
 def _rate_ok(raw: str) -> bool:
