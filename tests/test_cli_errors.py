@@ -133,9 +133,22 @@ def test_a_password_prompt_without_a_terminal_points_to_password_stdin(
         if command == "create-org"
         else ["create-user", "--org", "Acme", "--email", "b@acme.test", "--name", "B"]
     )
+    # The hint repeats the command as it was typed: from a clone that is .venv/bin/workchat.
+    monkeypatch.setattr("sys.argv", [".venv/bin/workchat", *argv])
     assert run(monkeypatch, *argv, stdin="") == 1  # a StringIO is not a terminal
     line = one_line(capsys.readouterr().err)
-    assert "no terminal" in line and "--password-stdin" in line and command in line
+    assert "no terminal" in line and "--password-stdin" in line
+    assert f"| .venv/bin/workchat {command} ... --password-stdin" in line
+
+
+def test_a_database_without_tables_says_to_migrate(
+    db_path: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    db_path.touch()  # an empty file: SQLite opens it, but nothing was migrated
+    assert cli.main(["audit", "verify"]) == 1
+    line = one_line(capsys.readouterr().err)
+    assert "no workchat tables yet" in line and "migrate` first" in line
 
 
 def test_audit_export_into_a_missing_folder_names_the_file(

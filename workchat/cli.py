@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from sqlalchemy import func, select
 
 from workchat.auth.viewer import system
-from workchat.cli_errors import NoTerminal, check_port, explain
+from workchat.cli_errors import NoTerminal, check_port, explain, program
 from workchat.db.backup import BackupError
 from workchat.errors import ActionError, RequestError
 from workchat.services import Services
@@ -139,9 +139,7 @@ def _password(args: argparse.Namespace) -> str:
     if not sys.stdin.isatty():
         raise NoTerminal(
             "no terminal to ask for the password on: pipe it in with --password-stdin "
-            "(e.g. printf '%s\\n' \"$PASSWORD\" | workchat "
-            + args.command
-            + " ... --password-stdin)"
+            f"(e.g. printf '%s\\n' \"$PASSWORD\" | {program()} {args.command} ... --password-stdin)"
         )
     return getpass.getpass("password: ")
 
@@ -457,7 +455,7 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     tables = restore(Path(args.path), target, force=args.force)
     print(
         f"restored {args.path} into {target} ({sum(tables.values())} rows); "
-        "run `workchat migrate` if the backup is from an older version"
+        f"run `{program()} migrate` if the backup is from an older version"
     )
     return 0
 

@@ -34,6 +34,16 @@ class PortBusy(Exception):
     """The address the server should listen on is taken."""
 
 
+def program() -> str:
+    """How to run this command again, as the person typed it (``.venv/bin/workchat`` from a
+    clone, where a bare ``workchat`` is not on PATH); ``workchat`` when run some other way."""
+    import sys
+    from pathlib import Path
+
+    typed = sys.argv[0] if sys.argv else ""
+    return typed if Path(typed).name == "workchat" else "workchat"
+
+
 def where(url: str) -> str:
     """``scheme://host:port/name`` of a URL, without user or password."""
     parts = urlsplit(url)
@@ -69,10 +79,12 @@ def explain(exc: BaseException, settings: Settings | None) -> str | None:
             )
         text = _first_line(cause)
         if "no such table" in text or type(cause).__name__ == "UndefinedTableError":
-            return f"{database} has no workchat tables yet ({text}): run `workchat migrate` first"
+            return (
+                f"{database} has no workchat tables yet ({text}): run `{program()} migrate` first"
+            )
         if settings is not None and settings.is_sqlite:
             return (
-                f"cannot open the SQLite database {database}: {text}; run `workchat migrate` "
+                f"cannot open the SQLite database {database}: {text}; run `{program()} migrate` "
                 f"to create it, or fix {PREFIX}DATABASE_URL / {PREFIX}DATA_DIR"
             )
         return (
