@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError
 
 from workchat.auth.viewer import system
+from workchat.cli_errors import NoTerminal, check_port, explain, program
+from workchat.db.backup import BackupError
 from workchat.errors import ActionError, RequestError
 from workchat.services import Services
 from workchat.settings import Settings, SettingsError
@@ -78,9 +79,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from workchat.app import create_app
 
     migrate(settings)
-    if settings.is_sqlite and settings.create_demo_org:
-        _run(settings, announce_demo_org)
+    # Reach the database and the event bus once before announcing anything: a wrong URL or a
+    # stopped Redis ends here in one line instead of in the server's start-up traceback.
+    demo = settings.is_sqlite and settings.create_demo_org
+    _run(settings, announce_demo_org if demo else _reachable)
     host, port = args.host or settings.host, args.port or settings.port
+    check_port(host, port)
     print(f"workchat: web client at http://{host}:{port}/", flush=True)
     print(
         f"workchat: GraphQL at http://{host}:{port}/graphql"
@@ -101,6 +105,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         ws_ping_interval=WS_PING_SECONDS,
         ws_ping_timeout=WS_PING_SECONDS,
     )
+    return 0
+
+
+async def _reachable(services: Services) -> int:
+    async with services.db.read_session() as session:
+        await session.execute(select(1))
     return 0
 
 
@@ -126,6 +136,11 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 def _password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise NoTerminal(
+            "no terminal to ask for the password on: pipe it in with --password-stdin "
+            f"(e.g. printf '%s\\n' \"$PASSWORD\" | {program()} {args.command} ... --password-stdin)"
+        )
     return getpass.getpass("password: ")
 
 
@@ -312,6 +327,7 @@ def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
                 async for entry in stream_audit_entries(session, org.id, AuditFilter(since=since)):
                     out.write(json.dumps(audit_record(entry), ensure_ascii=False) + "\n")
                     count += 1
+        out.flush()  # a closed pipe (`| head`) fails here, inside main's handling
         print(f"exported {count} audit entries", file=sys.stderr)
         return 0
 
@@ -371,7 +387,7 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     migrate(settings)
 
     async def work(services: Services) -> int:
-        bar = ProgressBar(sys.stderr) if args.progress or sys.stderr.isatty() else None
+        bar = None if args.quiet else ProgressBar(sys.stderr)
         try:
             summary = await seed_corpus(
                 services,
@@ -397,6 +413,51 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
     return _run(settings, work)
+
+
+PG_BACKUP_HINT = (
+    "for PostgreSQL use its own tools: pg_dump --format=custom -f workchat.dump DATABASE_URL, "
+    "and pg_restore --clean --if-exists -d DATABASE_URL workchat.dump "
+    "(docs/operations/backups.md)"
+)
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """A consistent copy of the embedded SQLite database, safe while the server runs."""
+    from workchat.db.backup import backup, sqlite_path
+
+    if not settings.is_sqlite:
+        print(
+            f"error: workchat backup copies the embedded SQLite database; {PG_BACKUP_HINT}",
+            file=sys.stderr,
+        )
+        return 2
+    result = backup(sqlite_path(settings.database_url), Path(args.path))
+    rows = sum(result.tables.values())
+    print(
+        f"backed up {sqlite_path(settings.database_url)} to {result.path} "
+        f"({result.bytes} bytes, {len(result.tables)} tables, {rows} rows; integrity check ok)"
+    )
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    """Replace the embedded SQLite database with a backup (the server must be stopped)."""
+    from workchat.db.backup import restore, sqlite_path
+
+    if not settings.is_sqlite:
+        print(
+            f"error: workchat restore writes the embedded SQLite database; {PG_BACKUP_HINT}",
+            file=sys.stderr,
+        )
+        return 2
+    target = sqlite_path(settings.database_url)
+    tables = restore(Path(args.path), target, force=args.force)
+    print(
+        f"restored {args.path} into {target} ({sum(tables.values())} rows); "
+        f"run `{program()} migrate` if the backup is from an older version"
+    )
+    return 0
 
 
 def cmd_mcp(settings: Settings, args: argparse.Namespace) -> int:
@@ -445,7 +506,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--orgs", type=int, default=3)
     seed.add_argument("--seed", type=int, default=0, help="random seed (same seed, same corpus)")
     seed.add_argument(
-        "--progress", action="store_true", help="show progress even when stderr is not a TTY"
+        "--quiet",
+        action="store_true",
+        help="no progress on stderr (bars on a terminal, plain lines elsewhere)",
     )
     seed.set_defaults(handler=cmd_seed)
 
@@ -491,6 +554,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     prune.set_defaults(handler=cmd_events_prune)
 
+    backup = sub.add_parser(
+        "backup", help="copy the embedded SQLite database while the server runs (not PostgreSQL)"
+    )
+    backup.add_argument("path", help="the new file to write (must not exist)")
+    backup.set_defaults(handler=cmd_backup)
+    restore = sub.add_parser(
+        "restore", help="replace the embedded SQLite database with a backup (server stopped)"
+    )
+    restore.add_argument("path", help="a file written by `workchat backup`")
+    restore.add_argument(
+        "--force", action="store_true", help="replace an existing database (it is lost)"
+    )
+    restore.set_defaults(handler=cmd_restore)
+
     mcp = sub.add_parser("mcp", help="serve MCP tools on stdio (API token in WORKCHAT_TOKEN)")
     mcp.add_argument("--url", help="a workchat server's https://host/graphql to run them against")
     mcp.set_defaults(handler=cmd_mcp)
@@ -499,6 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         # Exporting the schema needs no configuration (and must not create a dev secret).
         # So does mcp --url (a remote server's settings are not ours; local mode reads them).
@@ -509,13 +587,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    except (ActionError, RequestError) as exc:
+    except (ActionError, RequestError, BackupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except (DBAPIError, OSError) as exc:
-        reason = getattr(exc, "orig", None) or exc
-        print(f"error: the database is unavailable: {type(reason).__name__}", file=sys.stderr)
+    except BrokenPipeError:
+        return _broken_pipe()
+    except Exception as exc:
+        line = explain(exc, settings)
+        if line is None:
+            raise
+        print(f"error: {line}", file=sys.stderr)
         return 1
+
+
+def _broken_pipe() -> int:
+    """The reader of our output went away (``| head``): say so once, and keep Python from
+    complaining again when it flushes stdout at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    print(
+        "workchat: output ended early (the reading command closed the pipe); "
+        "use -o FILE to keep all of it",
+        file=sys.stderr,
+    )
+    return 141  # what a shell reports for a command ended by SIGPIPE
 
 
 if __name__ == "__main__":

@@ -31,15 +31,29 @@ class ErrorCode(StrEnum):
 
 
 class RequestErrorCode(StrEnum):
-    """Whole-request failures: top-level GraphQL errors with ``extensions.code``."""
+    """Whole-request failures: top-level GraphQL errors with ``extensions.code``.
 
+    The comment above each member is its documentation in docs/reference/api.md
+    (scripts/gen_api_reference.py refuses a member without one)."""
+
+    # No valid access token (or API token), and the field needs a viewer.
     UNAUTHENTICATED = "UNAUTHENTICATED"
+    # The viewer may not do this (a member asking for admin data, a token without the scope).
     FORBIDDEN = "FORBIDDEN"
+    # The document is over a cost limit (depth, aliases, selections, directives, repeated
+    # fields, root mutation fields, tokens), checked before it runs.
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    # Over a rate limit; ``extensions.retryAfter`` says in how many seconds to try again.
     RATE_LIMITED = "RATE_LIMITED"
+    # The HTTP request is not a GraphQL request this server takes (method, content type,
+    # body shape, an unnamed operation where a name is needed).
     BAD_REQUEST = "BAD_REQUEST"
+    # The query text does not parse as GraphQL.
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    # The document does not match the schema (unknown field, wrong argument type, ...).
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    # Something failed on the server; the details are in its log under the request id, never
+    # in the response.
     INTERNAL = "INTERNAL"
     # An argument is unusable (a page size, a cursor): queries have no payload to carry a
     # UserError, so the whole request fails with the same word. Also text that breaks the

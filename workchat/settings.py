@@ -24,93 +24,149 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Settings:
+    # Every field is a WORKCHAT_<NAME> variable. The comment right above a field is its
+    # documentation: scripts/gen_settings_reference.py turns these comments into
+    # docs/reference/configuration.md (and refuses a field without one).
+
+    # `dev` or `prod`. `prod` requires WORKCHAT_SECRET_KEY and turns GraphiQL, introspection
+    # and the demo org off.
     env: Environment = "dev"
+    # Folder of the SQLite database, the generated dev secret and `demo-login.txt`.
     data_dir: Path = Path("data")
+    # `sqlite:///path` (default: `workchat.db` in WORKCHAT_DATA_DIR) or
+    # `postgresql://user:password@host:5432/name` (driven by asyncpg).
     database_url: str = ""
+    # The event bus: `memory://` (one process), `redis://host:6379/0`, or
+    # `postgresql://user:password@host/name` (LISTEN/NOTIFY; events over 7000 bytes travel as
+    # a reference and are read from the log) for several processes.
     broadcast_url: str = "memory://"
+    # Signs access tokens: at least 32 bytes, the same in every process; required in `prod`.
+    # Dev generates one and keeps it in the data folder.
     secret_key: str = field(default="", repr=False)
+    # Comma-separated browser origins (e.g. `http://localhost:5173`) allowed to use the API
+    # from another site: CORS for `POST /graphql` (bearer tokens only, no cookies) and the
+    # WebSocket handshake; their hosts may also reach `/mcp`. Same-origin use needs none.
     allowed_origins: tuple[str, ...] = ()
+    # Address `workchat serve` listens on (`--host` overrides).
     host: str = "127.0.0.1"
+    # Port `workchat serve` listens on (`--port` overrides).
     port: int = 8000
-    # WAL + NORMAL keeps every acknowledged write across a process crash; FULL also
-    # across power loss (an fsync per commit).
+    # SQLite `synchronous`: WAL + `NORMAL` keeps every acknowledged write across a process
+    # crash; `FULL` also across power loss (an fsync per commit). OFF, NORMAL, FULL or EXTRA.
     sqlite_synchronous: SqliteSynchronous = "NORMAL"
+    # How long a SQLite writer waits for the write lock before failing (milliseconds).
     sqlite_busy_timeout_ms: int = 5000
+    # Lifetime of a JWT access token (seconds).
     access_token_ttl_seconds: int = 15 * 60
+    # Lifetime of a refresh token (seconds; rotated on every use).
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     # A rotated refresh token presented again this soon after its rotation, while its
     # replacement is unused, gets a fresh pair instead of ending the session (two tabs
     # refreshing at once); 0 turns the grace off.
     refresh_reuse_grace_seconds: int = 10
+    # The `iss` claim of access tokens.
     jwt_issuer: str = "workchat"
+    # The `aud` claim of access tokens.
     jwt_audience: str = "workchat-api"
-    # argon2id cost; the defaults follow RFC 9106's second recommended profile.
+    # argon2id time cost (iterations) of password hashes; the defaults follow RFC 9106's
+    # second recommended profile.
     argon2_time_cost: int = 3
+    # argon2id memory cost of password hashes (KiB).
     argon2_memory_kib: int = 64 * 1024
+    # argon2id lanes of password hashes.
     argon2_parallelism: int = 4
+    # Deepest selection nesting of one GraphQL document, fragments expanded
+    # (`QUERY_TOO_COMPLEX` over it).
     max_query_depth: int = 12
+    # Aliases in one GraphQL document, fragments expanded (`QUERY_TOO_COMPLEX` over it).
     max_query_aliases: int = 30
+    # Lexical tokens in one GraphQL document, counted while parsing.
     max_query_tokens: int = 5000
-    # Limits of one document after fragment expansion (checked in one linear pass before
-    # the other validation rules; docs/adr/0011-dos-request-limits.md): selections (fields,
-    # spreads, inline fragments), directives, root fields of a mutation, and copies of one
-    # response path (field merging compares those pairwise).
+    # Selections (fields, fragment spreads, inline fragments) of one document with its
+    # fragments expanded, checked in one linear pass before the other validation rules
+    # (docs/adr/0011-dos-request-limits.md).
     max_query_selections: int = 1000
+    # Directives of one document with its fragments expanded.
     max_query_directives: int = 50
+    # Root fields of one mutation request, i.e. writes per request.
     max_mutation_fields: int = 10
+    # Times one response path (`viewer.org.id`) may be selected in one operation (field
+    # merging compares the copies pairwise).
     max_repeated_fields: int = 20
-    # Limits of one HTTP request, refused before parsing: the body, all headers together,
-    # the query text, and the variables' nesting and number of values.
+    # HTTP request body, read in chunks and refused with 413 `PAYLOAD_TOO_LARGE` once over
+    # (bytes).
     max_request_bytes: int = 1024 * 1024
+    # All request headers together; over it: 431 `PAYLOAD_TOO_LARGE` (a WebSocket
+    # handshake: 403) (bytes).
     max_header_bytes: int = 16 * 1024
+    # The query text in a request; over it: 413 `PAYLOAD_TOO_LARGE` (bytes).
     max_query_bytes: int = 100 * 1024
+    # Nesting of `variables` (and `extensions`); over it: 400 `INVALID_INPUT`.
     max_variables_depth: int = 10
+    # Number of values in `variables` (and `extensions`); over it: 400 `INVALID_INPUT`.
     max_variables_values: int = 1000
-    # Longest a query or mutation may run over HTTP before it is answered TIMEOUT.
+    # Longest a query or mutation may run over HTTP before it is answered 503 `TIMEOUT`
+    # (seconds).
     execution_timeout_seconds: float = 10.0
-    # Schema introspection (__schema, __type); None: on in dev, off in prod.
+    # Schema introspection (`__schema`, `__type`; `__typename` always works). Unset: on in
+    # dev, off in prod. The schema is published as `schema.graphql`.
     introspection: bool | None = None
+    # Create the "Demo" org and its admin on the first SQLite start (default: on in dev).
     create_demo_org: bool = True
     # Events older than this are pruned from the log; a subscriber resuming from an older
-    # cursor gets ResyncRequired.
+    # cursor gets ResyncRequired (days).
     event_retention_days: int = 7
-    # How often the server prunes the event log (0: never; `workchat events prune` still does).
+    # How often the server prunes the event log (0: never; `workchat events prune` still
+    # does) (seconds).
     event_prune_interval_seconds: int = 3600
     # A connected user with no activity (no GraphQL operation on a socket) for this long
-    # shows as away.
+    # shows as away (seconds).
     presence_away_seconds: int = 300
-    # Limits of one WebSocket: operations running at once, and sockets one user may hold
-    # open on one server process.
+    # Operations one WebSocket may run at once (more get an `error` message).
     max_subscriptions_per_socket: int = 50
     # Sockets one user may hold open across every server process (counted through the
-    # presence table, which all processes share).
+    # presence table, which all processes share; more are closed with 4403).
     max_sockets_per_user: int = 20
-    # Rate limits ("N/period", e.g. "5/minute", "20/5 minutes"), docs/adr/0012-rate-limits.md.
-    # Where the counters live: "" means the Redis of WORKCHAT_BROADCAST_URL when that is
-    # Redis (shared by every process), else this process's memory.
+    # Where rate-limit counters live (docs/adr/0012-rate-limits.md): empty means the Redis of
+    # WORKCHAT_BROADCAST_URL when that is Redis (shared by every process), else this
+    # process's memory; or `memory://` or `redis://host:6379/0` explicitly.
     rate_limit_storage_url: str = ""
+    # Prefix of the rate-limit counters' Redis keys (several deployments on one Redis).
     rate_limit_key_prefix: str = "workchat"
-    # Login attempts per client address; failed logins per (account, address); failed logins
-    # per account from every address (past it, only addresses without failures may try).
+    # Login attempts per client address. Limits are `N/period` (`second`, `minute`, `hour`,
+    # `day`, e.g. `5/10 minutes`); over one, a request gets `RATE_LIMITED` with
+    # `extensions.retryAfter` (seconds).
     rate_limit_login_address: str = "30/minute"
+    # Failed logins per account and client address; a success from that address clears them.
     rate_limit_login_failures: str = "5/5 minutes"
+    # Failed logins per account from every address; past it only addresses without failures
+    # may try, so the owner is never locked out.
     rate_limit_login_account_failures: str = "20/hour"
+    # `refreshToken` calls per client address.
     rate_limit_refresh_address: str = "30/minute"
+    # Root mutation fields per user.
     rate_limit_mutations_user: str = "120/minute"
+    # Root mutation fields per API token.
     rate_limit_mutations_token: str = "60/minute"
+    # Subscriptions a user may start.
     rate_limit_subscriptions_user: str = "60/minute"
     # Failed logins of one account are audited once per window (then at the 10th, 100th, ...
-    # failure, with the count), so anonymous callers cannot grow the audit log at will.
+    # failure, with the count), so anonymous callers cannot grow the audit log at will
+    # (seconds).
     failed_login_audit_window_seconds: int = 600
-    # Proxies whose X-Forwarded-For is believed (addresses or CIDR networks); empty: the
-    # peer address is the client address.
+    # Comma-separated proxy addresses or CIDR networks whose X-Forwarded-For names the
+    # client; from anyone else the header is ignored and the peer address is the client.
     trusted_proxies: tuple[str, ...] = ()
-    # Audit checkpoints (docs/adr/0013-audit-checkpoints.md): the signing key (or a file
-    # holding it) never lives in the database; checkpoints are appended to this file.
+    # HMAC key (at least 32 bytes) that signs audit checkpoints
+    # (docs/adr/0013-audit-checkpoints.md); it never lives in the database.
     audit_checkpoint_key: str = field(default="", repr=False)
+    # A file holding the audit checkpoint key, instead of WORKCHAT_AUDIT_CHECKPOINT_KEY.
     audit_checkpoint_key_file: Path | None = None
+    # File that `workchat audit checkpoint` and the server append checkpoints to, and that
+    # `workchat audit verify` checks against; keep it on other storage than the database.
     audit_checkpoint_file: Path | None = None
-    # How often the server appends a checkpoint (0: never; `workchat audit checkpoint` does).
+    # How often the server appends a checkpoint of each org whose chain grew (0: never;
+    # `workchat audit checkpoint` does; needs the key and the file) (seconds).
     audit_checkpoint_interval_seconds: int = 0
 
     @property
@@ -148,6 +204,8 @@ class Settings:
             raise SettingsError(f"{PREFIX}ENV must be 'dev' or 'prod', not {env!r}")
         data_dir = Path(get("DATA_DIR") or "data")
         database_url = get("DATABASE_URL") or f"sqlite+aiosqlite:///{data_dir / 'workchat.db'}"
+        _check_scheme("DATABASE_URL", database_url, DATABASE_SCHEMES)
+        _check_scheme("BROADCAST_URL", get("BROADCAST_URL") or "memory://", BROADCAST_SCHEMES)
         sync = (get("SQLITE_SYNCHRONOUS") or "NORMAL").upper()
         if sync not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise SettingsError(f"{PREFIX}SQLITE_SYNCHRONOUS must be OFF, NORMAL, FULL or EXTRA")
@@ -172,7 +230,13 @@ class Settings:
             raw_path = get(name.upper())
             if raw_path is not None:
                 kwargs[name] = Path(raw_path)
-        for name in (*RATE_LIMIT_SETTINGS, "rate_limit_storage_url", "rate_limit_key_prefix"):
+        for name in (
+            *RATE_LIMIT_SETTINGS,
+            "rate_limit_storage_url",
+            "rate_limit_key_prefix",
+            "jwt_issuer",
+            "jwt_audience",
+        ):
             raw_limit = get(name.upper())
             if raw_limit is not None:
                 kwargs[name] = raw_limit
@@ -309,6 +373,22 @@ RATE_LIMIT_SETTINGS = (
 _RATE_RE = re.compile(
     r"^\s*[1-9][0-9]*\s*(/|per)\s*([1-9][0-9]*\s*)?(second|minute|hour|day)s?\s*$", re.I
 )
+
+
+# URL schemes (before any "+driver") the database and the event bus understand.
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
+BROADCAST_SCHEMES = ("memory", "redis", "rediss", "postgresql", "postgres")
+
+
+def _check_scheme(name: str, url: str, schemes: tuple[str, ...]) -> None:
+    """A URL for another system (mysql://, amqp://) fails here, in one line, not deep inside
+    a driver import."""
+    scheme = url.split("://", 1)[0].split("+", 1)[0] if "://" in url else ""
+    if scheme not in schemes:
+        shown = f"{scheme}://" if scheme else repr(url.split("@")[-1][:40])
+        raise SettingsError(
+            f"{PREFIX}{name} must be a {' or '.join(s + '://' for s in schemes)} URL, not {shown}"
+        )
 
 
 def _rate_ok(raw: str) -> bool:

@@ -65,3 +65,38 @@ async def test_seed_is_refused_in_prod(services: Services) -> None:
     with pytest.raises(Forbidden):
         await seed_corpus(services, messages=10, channels=3, users=3)
     assert await count_rows(services, Message) == 0
+
+
+async def test_seed_progress_is_plain_lines_when_not_a_terminal(services: Services) -> None:
+    """Into a log or a pipe: one line per phase and tenth, no carriage returns or colours."""
+    import io
+
+    from workchat.devdata.seed import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(stream)
+    try:
+        await seed_corpus(services, messages=400, channels=4, users=6, orgs=1, progress=bar)
+    finally:
+        bar.close()
+    out = stream.getvalue()
+    assert "\r" not in out and "\x1b" not in out
+    lines = out.splitlines()
+    assert "seed: messages 400/400 (100%)" in "\n".join(lines)
+    messages = [line for line in lines if line.startswith("seed: messages ")]
+    assert 2 <= len(messages) <= ProgressBar.STEPS + 1
+    assert all(line.startswith("seed: ") for line in lines)
+
+
+def test_seed_progress_draws_bars_on_a_terminal() -> None:
+    import io
+
+    from workchat.devdata.seed import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(stream, terminal=True)
+    bar("messages", 50, 100)
+    bar.close()
+    out = stream.getvalue()
+    assert "\x1b" in out  # drawn in place, with the terminal's control codes
+    assert "messages" in out and "50/100" in out

@@ -219,34 +219,50 @@ Progress = Callable[[str, int, int], None]
 
 
 class ProgressBar:
-    """A plain-text progress bar, redrawn in place: ``[#####     ] 512000/1000000 messages``."""
+    """Seeding progress on ``stream``: rich's live bars on a terminal; elsewhere (a log file,
+    CI, a pipe) plain lines, one per phase and tenth done, with no carriage returns or
+    colour codes, so the output reads the same in a log as it did on screen."""
 
-    def __init__(self, stream: TextIO | None = None, width: int = 30) -> None:
-        self.stream = stream or sys.stderr
-        self.width = width
+    STEPS = 10  # plain lines per phase when the output is not a terminal
+
+    def __init__(self, stream: TextIO | None = None, *, terminal: bool | None = None) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as RichProgress
+
+        # terminal=None: ask the stream (isatty, and rich's FORCE_COLOR/TTY_* variables).
+        self.console = Console(file=stream or sys.stderr, highlight=False, force_terminal=terminal)
+        self.live = self.console.is_terminal
         self.started = time.monotonic()
-        self.phase: str | None = None
-        self.last_draw = 0.0
+        self.tasks: dict[str, Any] = {}
+        self.printed: dict[str, int] = {}
+        self.bars = RichProgress(
+            TextColumn("{task.description:>12}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+        )
+        if self.live:
+            self.bars.start()
 
     def __call__(self, phase: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if phase != self.phase:
-            if self.phase is not None:
-                self.stream.write("\n")
-            self.phase = phase
-        elif done < total and now - self.last_draw < 0.2:
+        if self.live:
+            if phase not in self.tasks:
+                self.tasks[phase] = self.bars.add_task(phase, total=total)
+            self.bars.update(self.tasks[phase], completed=done, total=total)
             return
-        self.last_draw = now
-        filled = self.width * done // total if total else self.width
-        bar = "#" * filled + " " * (self.width - filled)
-        elapsed = int(now - self.started)
-        self.stream.write(f"\r[{bar}] {done}/{total} {phase}  {elapsed} s")
-        self.stream.flush()
+        step = self.STEPS * done // total if total else self.STEPS
+        if self.printed.get(phase, -1) >= step:
+            return
+        self.printed[phase] = step
+        elapsed = time.monotonic() - self.started
+        percent = 100 * done // total if total else 100
+        self.console.out(f"seed: {phase} {done}/{total} ({percent}%) {elapsed:.0f} s")
 
     def close(self) -> None:
-        if self.phase is not None:
-            self.stream.write("\n")
-            self.stream.flush()
+        if self.live:
+            self.bars.stop()
 
 
 # The plan ------------------------------------------------------------------------------------
