@@ -39,10 +39,10 @@ def value(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
-async def eventually(check: object, timeout: float = 5.0) -> None:
+async def eventually(check: object, within: float = 5.0) -> None:
     """Wait (bounded) until ``check()`` is true: gauges move when the server notices."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while not check():  # type: ignore[operator]
         assert loop.time() < deadline, "the metric never reached the expected value"
         await asyncio.sleep(0.02)
@@ -209,9 +209,7 @@ def test_the_dashboard_uses_only_metrics_that_exist() -> None:
     import re
 
     board = json.loads(DASHBOARD.read_text())
-    exprs = [
-        target["expr"] for panel in board["panels"] for target in panel.get("targets", [])
-    ]
+    exprs = [target["expr"] for panel in board["panels"] for target in panel.get("targets", [])]
     assert exprs
     used = set()
     for expr in exprs:
