@@ -80,6 +80,7 @@ def configure(log_format: LogFormat, level: str = "info", stream: TextIO | None 
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # each start's plugin chatter
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
         logger.handlers.clear()

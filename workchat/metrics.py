@@ -36,6 +36,8 @@ from prometheus_client import (
 from prometheus_client import multiprocess as _multiprocess
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+if os.environ.get(MULTIPROC_ENV):  # each metric below opens its file there at once
+    os.makedirs(os.environ[MULTIPROC_ENV], exist_ok=True)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 # Request latencies (seconds): a fast read is a few ms, the execution budget is 10 s.

@@ -14,7 +14,6 @@ Metrics of several workers: each worker writes its samples to files in
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -58,9 +57,9 @@ def prepare_multiprocess(log_level: str) -> Path:
     """Give the workers (spawned after this) a fresh folder for their metric samples."""
     existing = os.environ.get(metrics.MULTIPROC_ENV)
     folder = Path(existing) if existing else Path(tempfile.mkdtemp(prefix="workchat-metrics-"))
-    if existing:  # samples of an earlier run would be added to this one's
-        shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):  # an earlier run's samples would add to this one's
+        stale.unlink()
     os.environ[metrics.MULTIPROC_ENV] = str(folder)
     os.environ[LOG_LEVEL_ENV] = log_level
     return folder

@@ -78,7 +78,8 @@ class ServerProcess:
         self.spawn()
         assert self.process is not None
         async with httpx.AsyncClient() as client:
-            for _ in range(300):
+            # Each worker imports the app (seconds each on a loaded machine).
+            for _ in range(1200):
                 if self.process.poll() is not None:
                     raise RuntimeError(f"server exited: {self.log.read_text()[-2000:]}")
                 try:
