@@ -197,7 +197,7 @@ def process_exited(pid: int) -> None:
 def metric_names() -> set[str]:
     """Every metric family name a scrape can show (counters without ``_total``)."""
     names = {
-        metric.describe()[0].name
+        next(iter(metric.describe())).name
         for metric in (
             HTTP_REQUESTS,
             HTTP_DURATION,

@@ -17,7 +17,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
 from prometheus_client import multiprocess as prometheus_multiprocess
 from starlette.applications import Starlette
 
@@ -70,12 +70,11 @@ def start_metrics_port(settings: Settings) -> None:
     of this process: with several workers it adds up every worker's samples."""
     if not settings.metrics_port:
         return
-    registry = None
+    registry = REGISTRY
     if metrics.multiprocess():
         registry = CollectorRegistry()
         prometheus_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-    kwargs = {"registry": registry} if registry is not None else {}
-    start_http_server(settings.metrics_port, addr=settings.metrics_host, **kwargs)
+    start_http_server(settings.metrics_port, addr=settings.metrics_host, registry=registry)
 
 
 def app_from_env() -> Starlette:

@@ -222,3 +222,19 @@ def test_the_dashboard_uses_only_metrics_that_exist() -> None:
     assert {
         name for name in metrics.metric_names() if not any(u.startswith(name) for u in used)
     } == set()
+
+
+def test_metrics_settings_are_checked() -> None:
+    from workchat.settings import Settings, SettingsError
+
+    settings = Settings.from_mapping(
+        {"WORKCHAT_METRICS_TOKEN": TOKEN, "WORKCHAT_METRICS_PORT": "23999"}
+    )
+    assert settings.metrics_token == TOKEN and settings.metrics_port == 23999
+    assert TOKEN not in repr(settings)
+    with pytest.raises(SettingsError, match="WORKCHAT_METRICS_TOKEN"):
+        Settings.from_mapping({"WORKCHAT_METRICS_TOKEN": "short"})
+    with pytest.raises(SettingsError, match="WORKCHAT_METRICS_PORT"):
+        Settings.from_mapping({"WORKCHAT_METRICS_PORT": "70000"})
+    with pytest.raises(SettingsError, match="WORKCHAT_SHUTDOWN_TIMEOUT_SECONDS"):
+        Settings.from_mapping({"WORKCHAT_SHUTDOWN_TIMEOUT_SECONDS": "0"})
