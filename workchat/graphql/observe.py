@@ -28,6 +28,16 @@ def outcome_of(result: object) -> str:
     return code if isinstance(code, str) and code.isupper() and len(code) <= 40 else "error"
 
 
+def operation_kind(execution_context: Any) -> str:
+    """``query``/``mutation``/``subscription``; ``unknown`` before a document parsed (the
+    property raises then, and an extension must never turn a request error into another)."""
+    try:
+        kind = execution_context.operation_type
+    except Exception:
+        return "unknown"
+    return kind.value if isinstance(kind, OperationType) else "unknown"
+
+
 class OperationObserver(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
@@ -38,7 +48,7 @@ class OperationObserver(SchemaExtension):
             self._finish(time.perf_counter() - started)
 
     def on_execute(self) -> Iterator[None]:
-        if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
+        if operation_kind(self.execution_context) == "subscription":
             self._subscribed = True
             metrics.SUBSCRIPTIONS_ACTIVE.inc()
         yield
@@ -47,8 +57,11 @@ class OperationObserver(SchemaExtension):
         if self._subscribed:
             metrics.SUBSCRIPTIONS_ACTIVE.dec()
         ctx = self.execution_context
-        kind = ctx.operation_type.value if ctx.operation_type is not None else "unknown"
-        name = metrics.operation_label(ctx.operation_name)
+        kind = operation_kind(ctx)
+        try:
+            name = metrics.operation_label(ctx.operation_name)
+        except Exception:  # no document to take the name from
+            name = metrics.UNNAMED
         outcome = outcome_of(ctx.result)
         metrics.OPERATIONS.labels(name, kind, outcome).inc()
         if kind != "subscription":
