@@ -122,9 +122,9 @@ async def test_sigterm_loses_no_acknowledged_write_and_subscribers_resume(
     log = tmp_path / "server.log"
 
     first = ServerProcess(env, log=log)
-    await first.start()
     restarted = ServerProcess(env, log=log)
     try:
+        await first.start()
         alice = await login(first.address, personas.alice)
         bob = await login(first.address, personas.bob)
         subscriber = Subscriber()

@@ -102,8 +102,8 @@ async def test_two_workers_share_events_and_metrics(
     )
     channel = await make_channel(services, personas.alice, "workers", members=(personas.bob,))
     server = ServerProcess(env, "--workers", "2", log=tmp_path / "server.log")
-    await server.start()
     try:
+        await server.start()
         assert server.process is not None
         workers = worker_pids(server.process.pid)
         assert len(workers) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import signal
@@ -71,6 +72,8 @@ class ServerProcess:
                 cwd=ROOT,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                # Its own process group: kill() ends the workers too, never orphans them.
+                start_new_session=True,
             )
 
     async def start(self) -> None:
@@ -104,6 +107,9 @@ class ServerProcess:
         raise AssertionError("the server did not exit after SIGTERM")
 
     def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(10)
+        """End the server and every process it started (workers, resource tracker)."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
