@@ -122,8 +122,13 @@ def sqlite_path(messages: int, suffix: str = "") -> Path:
     return RESULTS / f"corpus-sqlite-{messages}{suffix}.db"
 
 
+# Databases are named <prefix>_<messages>; --database-prefix sets it (one per person on a
+# shared server).
+PG_PREFIX = ["workchat_bench"]
+
+
 def pg_name(messages: int, suffix: str = "") -> str:
-    return f"workchat_bench_{messages}{suffix}"
+    return f"{PG_PREFIX[0]}_{messages}{suffix}"
 
 
 async def pg_admin(base: str, *statements: str) -> None:
@@ -450,8 +455,17 @@ def free_port() -> int:
 class Server:
     """``workchat serve`` in a subprocess, pointed at one database."""
 
-    def __init__(self, url: str, label: str, source: Path | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        label: str,
+        source: Path | None = None,
+        *,
+        workers: int = 1,
+        bus: str | None = None,
+    ) -> None:
         self.url, self.label, self.source = url, label, source
+        self.workers, self.bus = workers, bus
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -472,9 +486,14 @@ class Server:
         if self.source is not None:
             # Another checkout's workchat package shadows the installed one.
             env["PYTHONPATH"] = str(self.source)
+        if self.bus is not None:  # several workers need a shared bus (and counters)
+            env["WORKCHAT_BROADCAST_URL"] = self.bus
+        command = [str(WORKCHAT), "serve", "--port", str(self.port), "--log-level", "warning"]
+        if self.workers > 1:
+            command += ["--workers", str(self.workers)]
         with open(self.log, "wb") as log:
             return subprocess.Popen(
-                [str(WORKCHAT), "serve", "--port", str(self.port), "--log-level", "warning"],
+                command,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -484,7 +503,7 @@ class Server:
     async def start(self) -> None:
         self.process = self._spawn()
         async with httpx.AsyncClient(base_url=self.base) as client:
-            for _ in range(600):
+            for _ in range(600 * self.workers):
                 if self.process.poll() is not None:
                     raise RuntimeError(f"the server exited; see {self.log}")
                 with contextlib.suppress(httpx.HTTPError):
@@ -682,6 +701,52 @@ def print_post(corpus: Corpus, result: dict[str, Any]) -> None:
 # Main ---------------------------------------------------------------------------------------
 
 
+async def workers_throughput(
+    args: argparse.Namespace, corpus: Corpus, queries: QuerySet
+) -> dict[str, Any]:
+    """Searches/s through GraphQL with ``workchat serve --workers N`` for each N: every query
+    class mixed, ``max(--clients)`` concurrent clients, ``--duration-per-class`` seconds per
+    class in all. Each server is started, warmed up with every query once, measured, stopped."""
+    if corpus.backend != "postgres":
+        raise SystemExit("--workers measures PostgreSQL only (SQLite serves one process)")
+    clients = max(int(c) for c in args.clients.split(","))
+    mixed = [query for items in queries.classes.values() for query in items]
+    seconds = args.duration_per_class * len(queries.classes)
+    results = []
+    for workers in (int(w) for w in args.workers.split(",")):
+        label = f"{corpus.backend}-{corpus.messages}-workers{workers}"
+        server = Server(corpus.url, label, args.server_source, workers=workers, bus=args.redis_url)
+        client = GraphQLClient(server.base)
+        try:
+            await server.start()
+            await client.login(LOGIN_EMAIL, SEED_PASSWORD)
+            for query in mixed:
+                await client.search(query)
+            sample = await measure("mixed", "graphql", client.search, mixed, clients, seconds)
+        finally:
+            await client.close()
+            server.stop()
+        summary = {"workers": workers, **sample.summary()}
+        results.append(summary)
+        print(
+            f"  --workers {workers}: {summary['throughput_per_s']:>7.1f} searches/s "
+            f"({summary['requests']} in {sample.seconds:.1f} s, {clients} clients, "
+            f"{summary['errors']} errors) p50 {summary['p50_ms']:.1f} ms "
+            f"p95 {summary['p95_ms']:.1f} ms",
+            flush=True,
+        )
+    return {
+        "backend": corpus.backend,
+        "messages": corpus.messages,
+        "database": corpus.label,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "measured_at": datetime.now(UTC).isoformat(),
+        "clients": clients,
+        "seconds_per_server": seconds,
+        "workers": results,
+    }
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     corpus = await prepare_corpus(args)
     if args.seed_only:
@@ -701,6 +766,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         queries = await build_queries(services, viewer)
         total = sum(len(q) for q in queries.classes.values())
         print(f"{total} queries in {len(queries.classes)} classes; corpus {corpus.label}")
+        if args.workers:
+            return await workers_throughput(args, corpus, queries)
         await server.start()
         await graphql.login(LOGIN_EMAIL, SEED_PASSWORD)
         direct = Direct(services, viewer)
@@ -796,6 +863,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="server URL without a database name",
     )
     parser.add_argument(
+        "--database-prefix",
+        default="workchat_bench",
+        help="PostgreSQL corpus databases are named PREFIX_<messages>",
+    )
+    parser.add_argument(
+        "--workers",
+        help="e.g. 1,2: only measure searches/s with `serve --workers N` for each N "
+        "(PostgreSQL; needs --redis-url)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("WORKCHAT_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        help="the bus (and rate-limit counters) of the servers --workers starts",
+    )
+    parser.add_argument(
         "--json", type=Path, help="default: bench/results/search-<backend>-<N>.json"
     )
     args = parser.parse_args(argv)
@@ -805,10 +887,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    PG_PREFIX[0] = args.database_prefix
     result = asyncio.run(run(args))
     if args.seed_only:
         return 0
-    out = args.json or RESULTS / f"search-{args.backend}-{args.messages}.json"
+    suffix = "-workers" if args.workers else ""
+    out = args.json or RESULTS / f"search-{args.backend}-{args.messages}{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
     print(f"\nwrote {out}")

@@ -1,11 +1,13 @@
 """The ASGI application: GraphQL (HTTP + WebSocket), MCP (streamable HTTP), health checks,
-the web client, lifespan."""
+metrics, the web client, lifespan."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import gc
+import hmac
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,12 +17,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from workchat import metrics
 from workchat.audit_anchor import checkpoint_key, run_checkpointer
 from workchat.events.retention import run_pruner
 from workchat.graphql.limits import HeaderLimit
 from workchat.graphql.schema import create_schema
 from workchat.graphql.view import WorkchatGraphQL
 from workchat.http.headers import SecurityHeaders, cors
+from workchat.http.observe import RequestObserver
 from workchat.mcp.http import McpEndpoint
 from workchat.services import Services
 from workchat.settings import Settings
@@ -36,6 +40,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
+
+    async def metrics_endpoint(request: Request) -> Response:
+        # Off (404) unless a token is set; compared in constant time.
+        token = settings.metrics_token
+        supplied = request.headers.get("authorization", "")
+        if not token or not hmac.compare_digest(supplied.encode(), f"Bearer {token}".encode()):
+            return JSONResponse({"error": "not found"}, status_code=404)
+        return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
 
     async def readyz(_: Request) -> Response:
         if await services.db.ping():
@@ -67,11 +79,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
             await services.close()
+            metrics.process_exited(os.getpid())
 
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
             Route("/graphql", graphql_app, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
             WebSocketRoute("/graphql", graphql_app),
             Route("/mcp", mcp.app, methods=["GET", "POST", "DELETE"]),
@@ -86,6 +100,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     # Outermost: oversized headers or a declared oversized body are refused before routing.
     app.add_middleware(HeaderLimit, settings=settings)
+    # Outermost of all: even the size refusals get a request id, a log line and metrics.
+    app.add_middleware(RequestObserver)
     app.state.services = services
     app.state.mcp = mcp  # tests without the app's lifespan run the MCP one themselves
     return app

@@ -76,15 +76,25 @@ async def ensure_demo_org(services: Services) -> tuple[str, str] | None:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from workchat import logs, serving
     from workchat.app import create_app
 
-    migrate(settings)
+    workers: int = args.workers
+    refusal = serving.workers_refusal(settings, workers)
+    if refusal is not None:
+        print(f"error: {refusal}", file=sys.stderr)
+        return 2
+    logs.configure(settings.effective_log_format, args.log_level)
+    migrate(settings)  # once, before any worker starts
     # Reach the database and the event bus once before announcing anything: a wrong URL or a
     # stopped Redis ends here in one line instead of in the server's start-up traceback.
     demo = settings.is_sqlite and settings.create_demo_org
     _run(settings, announce_demo_org if demo else _reachable)
     host, port = args.host or settings.host, args.port or settings.port
     check_port(host, port)
+    if workers > 1:
+        serving.prepare_multiprocess(args.log_level)
+    serving.start_metrics_port(settings)
     print(f"workchat: web client at http://{host}:{port}/", flush=True)
     print(
         f"workchat: GraphQL at http://{host}:{port}/graphql"
@@ -92,10 +102,19 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         flush=True,
     )
     uvicorn.run(
-        create_app(settings),
+        # Several workers each build the app from the environment (the same settings).
+        "workchat.serving:app_from_env" if workers > 1 else create_app(settings),
+        factory=workers > 1,
+        workers=workers if workers > 1 else None,
         host=host,
         port=port,
         log_level=args.log_level,
+        # Logging is ours (workchat.logs): one line per request from RequestObserver.
+        log_config=None,
+        access_log=False,
+        # SIGTERM: stop accepting, close WebSockets with 1012, let in-flight requests finish
+        # (up to this long), then the lifespan closes the hub, bus and database.
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
         ws="websockets-sansio",
         # X-Forwarded-For is believed only from WORKCHAT_TRUSTED_PROXIES (rate limits key on
         # the client address); uvicorn's own default would trust any local peer.
@@ -474,6 +493,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (PostgreSQL and a Redis or PostgreSQL bus only)",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     sub.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(

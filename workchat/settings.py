@@ -16,6 +16,7 @@ MIN_SECRET_BYTES = 32
 
 Environment = Literal["dev", "prod"]
 SqliteSynchronous = Literal["OFF", "NORMAL", "FULL", "EXTRA"]
+LogFormat = Literal["json", "text"]
 
 
 class SettingsError(ValueError):
@@ -168,6 +169,21 @@ class Settings:
     # How often the server appends a checkpoint of each org whose chain grew (0: never;
     # `workchat audit checkpoint` does; needs the key and the file) (seconds).
     audit_checkpoint_interval_seconds: int = 0
+    # Logs (docs/guides/operations.md): "json" (one object per line) or "text"; by default
+    # json in prod and text in dev.
+    log_format: LogFormat | None = None
+    # Prometheus metrics (docs/guides/operations.md): GET /metrics on the server's port
+    # answers only with "Authorization: Bearer <this token>" (at least 16 bytes); without a
+    # token it answers 404.
+    metrics_token: str = field(default="", repr=False)
+    # A port (0: none) that serves /metrics without a token, on WORKCHAT_METRICS_HOST, for a
+    # scraper inside the private network; with --workers it adds up every worker.
+    metrics_port: int = 0
+    # The address the metrics port listens on.
+    metrics_host: str = "127.0.0.1"
+    # On SIGTERM: how long in-flight requests may take to finish before they are cut off
+    # (WebSockets are closed at once with 1012 and resume from their cursor elsewhere).
+    shutdown_timeout_seconds: int = 20
 
     @property
     def is_prod(self) -> bool:
@@ -176,6 +192,10 @@ class Settings:
     @property
     def introspection_enabled(self) -> bool:
         return self.introspection if self.introspection is not None else not self.is_prod
+
+    @property
+    def effective_log_format(self) -> LogFormat:
+        return self.log_format or ("json" if self.is_prod else "text")
 
     @property
     def is_sqlite(self) -> bool:
@@ -225,7 +245,17 @@ class Settings:
             else None,
             "trusted_proxies": _networks(get("TRUSTED_PROXIES")),
             "audit_checkpoint_key": get("AUDIT_CHECKPOINT_KEY") or "",
+            "metrics_token": get("METRICS_TOKEN") or "",
+            "metrics_host": get("METRICS_HOST") or "127.0.0.1",
         }
+        log_format = get("LOG_FORMAT")
+        if log_format is not None:
+            if log_format not in ("json", "text"):
+                raise SettingsError(f"{PREFIX}LOG_FORMAT must be 'json' or 'text'")
+            kwargs["log_format"] = log_format
+        token = str(kwargs["metrics_token"])
+        if token and len(token.encode()) < MIN_SECRET_BYTES // 2:
+            raise SettingsError(f"{PREFIX}METRICS_TOKEN must be at least 16 bytes")
         for name in ("audit_checkpoint_key_file", "audit_checkpoint_file"):
             raw_path = get(name.upper())
             if raw_path is not None:
@@ -263,6 +293,8 @@ class Settings:
             "presence_away_seconds",
             "failed_login_audit_window_seconds",
             "audit_checkpoint_interval_seconds",
+            "metrics_port",
+            "shutdown_timeout_seconds",
         ):
             raw = get(name.upper())
             if raw is not None:
@@ -311,6 +343,12 @@ class Settings:
                 f"{PREFIX}AUDIT_CHECKPOINT_INTERVAL_SECONDS needs {PREFIX}AUDIT_CHECKPOINT_FILE "
                 f"and {PREFIX}AUDIT_CHECKPOINT_KEY (or {PREFIX}AUDIT_CHECKPOINT_KEY_FILE)"
             )
+        metrics_port = kwargs.get("metrics_port")
+        if isinstance(metrics_port, int) and not 0 <= metrics_port <= 65535:
+            raise SettingsError(f"{PREFIX}METRICS_PORT must be a port number (0: none)")
+        drain = kwargs.get("shutdown_timeout_seconds")
+        if isinstance(drain, int) and drain < 1:
+            raise SettingsError(f"{PREFIX}SHUTDOWN_TIMEOUT_SECONDS must be at least 1")
         away = kwargs.get("presence_away_seconds")
         if isinstance(away, int) and away < 1:
             raise SettingsError(f"{PREFIX}PRESENCE_AWAY_SECONDS must be at least 1")

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from workchat import metrics
 from workchat.settings import Settings
 
 
@@ -29,6 +30,21 @@ def normalize_url(url: str) -> str:
         if url.startswith(plain):
             return async_ + url[len(plain) :]
     return url
+
+
+def _watch_pool(engine: AsyncEngine) -> int:
+    """Count checked-out connections in the pool gauges; returns the pool's size."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def on_checkout(*_: Any) -> None:
+        metrics.DB_POOL_IN_USE.inc()
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def on_checkin(*_: Any) -> None:
+        metrics.DB_POOL_IN_USE.dec()
+
+    size = getattr(engine.pool, "size", None)
+    return int(size()) if callable(size) else 0
 
 
 def _configure_sqlite(engine: AsyncEngine, settings: Settings, *, begin: str) -> None:
@@ -72,6 +88,9 @@ class Database:
         else:
             self.engine = create_async_engine(self.url, pool_size=10, max_overflow=20)
             self.write_engine = self.engine
+        engines = {self.engine, self.write_engine}
+        self._pool_size = sum(_watch_pool(engine) for engine in engines)
+        metrics.DB_POOL_SIZE.inc(self._pool_size)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
@@ -111,6 +130,8 @@ class Database:
         return True
 
     async def dispose(self) -> None:
+        metrics.DB_POOL_SIZE.dec(self._pool_size)
+        self._pool_size = 0
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()

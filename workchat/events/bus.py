@@ -40,6 +40,7 @@ from broadcaster._backends.postgres import PostgresBackend
 from broadcaster._backends.redis import RedisBackend
 from broadcaster._base import Event as BusEvent
 
+from workchat import metrics
 from workchat.events.log import CommittedEvent
 from workchat.events.signals import Signal, is_signal
 
@@ -231,6 +232,7 @@ class EventBus:
         self._channels: dict[str, set[BusSubscription]] = {}
         self._subscribed: dict[str, asyncio.Event] = {}
         self._lock = asyncio.Lock()
+        self._opened = False  # once opened, every further open is a reconnect (metrics)
 
     async def connect(self) -> None:
         """Open the connection unless it is open; after a failure this opens a new one."""
@@ -241,6 +243,9 @@ class EventBus:
                 return
             backend = make_backend(self.url)
             await backend.connect()
+            if self._opened:
+                metrics.BUS_RECONNECTS.inc()
+            self._opened = True
             self._backend = backend
             self._listener = asyncio.create_task(self._listen(backend))
 
@@ -281,6 +286,7 @@ class EventBus:
                     message = decode_message(event.message)
                 except (ValueError, KeyError, TypeError):
                     log.warning("dropped a malformed bus message on %s", event.channel)
+                    metrics.EVENTS_DROPPED.labels("malformed").inc()
                     continue
                 for subscription in tuple(subscriptions):
                     subscription._deliver(message)
@@ -288,6 +294,7 @@ class EventBus:
             raise
         except Exception as exc:
             log.warning("event bus connection lost (%s); subscribers will reconnect", exc)
+            metrics.BUS_CONNECTION_LOSSES.inc()
             self._drop(backend)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(backend.disconnect(), DISCONNECT_TIMEOUT_SECONDS)
@@ -303,7 +310,9 @@ class EventBus:
                 await backend.publish(
                     org_topic(event.org_id), encode_message(event, self.payload_limit)
                 )
+                metrics.EVENTS_PUBLISHED.inc()
         except Exception:
+            metrics.BUS_CONNECTION_LOSSES.inc()
             self._drop(backend)
             raise
 

@@ -28,6 +28,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from workchat import metrics
 from workchat.events.bus import BusDisconnected, BusMessage, EventBus
 from workchat.events.log import CommittedEvent
 from workchat.events.reads import PAGE_SIZE, LogReader
@@ -66,7 +67,9 @@ class Listener:
             return
         try:
             self.queue.put_nowait(event)
+            metrics.EVENTS_DELIVERED.inc()
         except asyncio.QueueFull:
+            metrics.EVENTS_DROPPED.labels("subscriber_too_slow").inc()
             self.overflowed.set()
         self._wakeup.set()
 
@@ -199,6 +202,7 @@ class EventHub:
 
     def _deliver(self, feed: _OrgFeed, event: CommittedEvent) -> None:
         feed.last_seq = event.seq
+        metrics.observe_lag(event.created_at)
         for listener in tuple(feed.listeners):
             if listener.start_seq is not None and event.seq > listener.start_seq:
                 listener.offer(event)

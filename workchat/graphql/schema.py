@@ -30,6 +30,7 @@ from workchat.graphql.limits import BoundedValidation, cost_limits
 from workchat.graphql.messages.mutations import MessageMutations
 from workchat.graphql.messages.queries import MessageQueries
 from workchat.graphql.node import NodeQueries
+from workchat.graphql.observe import OperationObserver
 from workchat.graphql.operation_loaders import OperationLoaders
 from workchat.graphql.orgs.queries import OrgQueries
 from workchat.graphql.presence_activity import PresenceActivity
@@ -133,6 +134,8 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
         types=[ApiTokenNode],
         config=StrawberryConfig(disable_field_suggestions=settings.is_prod),
         extensions=[
+            # Outermost: it ends last, when the errors carry their codes (metrics, log line).
+            OperationObserver,
             # First, so the operation's DataLoaders exist for everything after it.
             OperationLoaders,
             PresenceActivity,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -34,6 +33,7 @@ from workchat.graphql.limits import (
 )
 from workchat.graphql.session_guard import guard_session
 from workchat.graphql.ws_protocol import TextCheckedTransportWS
+from workchat.logs import request_id_of
 from workchat.services import Services
 from workchat.web import graphiql_page
 
@@ -160,7 +160,7 @@ class WorkchatGraphQL(GraphQL[Context, None]):
         # response header): a client-chosen one could collide with or impersonate another
         # request's. A well-formed client id is kept beside it, for correlating logs.
         supplied = request.headers.get("x-request-id", "")
-        request_id = uuid.uuid4().hex
+        request_id = request_id_of(request.scope)
         context = Context(
             request=request,
             response=response,

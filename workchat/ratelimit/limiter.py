@@ -15,6 +15,7 @@ from limits import RateLimitItem, RateLimitItemPerSecond, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 
+from workchat import metrics
 from workchat.errors import RequestError, RequestErrorCode
 from workchat.settings import Settings
 
@@ -96,7 +97,7 @@ class RateLimits:
                 account_stats = await self._moving.get_window_stats(
                     self.login_account_failures, "login-account", account
                 )
-                raise self._refusal(account_stats.reset_time)
+                raise self._refusal(account_stats.reset_time, "login-account")
 
     async def login_failed(self, account: str, address: str) -> None:
         await self._moving.hit(self.login_failures, "login-failures", account, address)
@@ -147,15 +148,16 @@ class RateLimits:
     async def _hit(self, item: RateLimitItem, *key: str) -> None:
         if not await self._moving.hit(item, *key):
             stats = await self._moving.get_window_stats(item, *key)
-            raise self._refusal(stats.reset_time)
+            raise self._refusal(stats.reset_time, key[0])
 
     async def _room(self, item: RateLimitItem, *key: str) -> None:
         if not await self._moving.test(item, *key):
             stats = await self._moving.get_window_stats(item, *key)
-            raise self._refusal(stats.reset_time)
+            raise self._refusal(stats.reset_time, key[0])
 
     @staticmethod
-    def _refusal(reset_time: float) -> RateLimited:
+    def _refusal(reset_time: float, limit: str) -> RateLimited:
+        metrics.RATE_LIMIT_REJECTIONS.labels(limit).inc()
         # Whole seconds, rounded up past the window's edge: the window still holds an entry
         # exactly ``expiry`` old, and Redis hands back times rounded to 14 digits (0.1 ms).
         retry_after = max(1, math.floor(reset_time - time.time() + 0.01) + 1)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.util import ClauseAdapter
 
+from workchat import metrics
 from workchat.access import readable_channels_sql, readable_users_sql, require_user
 from workchat.auth.viewer import Viewer
 from workchat.db.models import Channel, Message, User
@@ -250,6 +251,19 @@ async def _condition(
 
 
 async def search_messages(
+    session: AsyncSession,
+    query: SearchQuery,
+    scope: Scope,
+    *,
+    limit: int,
+    offset: int,
+    sort: SearchSort,
+) -> SearchPage:
+    with metrics.SEARCH_DURATION.time():
+        return await _search_messages(session, query, scope, limit=limit, offset=offset, sort=sort)
+
+
+async def _search_messages(
     session: AsyncSession,
     query: SearchQuery,
     scope: Scope,
