@@ -45,7 +45,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load_smoke import free_port, server_env, wait_ready, workchat  # noqa: E402
+from load_smoke import free_port, server_env, wait_ready, workchat
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -55,6 +55,7 @@ USER_PASSWORD = "writes-user-password-1"
 CHANNELS = 8
 SEED_PER_USER = 4
 EMOJIS = ("👍", "🎉", "❤️", "😄", "🚀", "👀", "✅", "🔥", "💯", "🙏", "👏", "🤔")
+SERVE = (sys.executable, "-m", "workchat", "serve")
 OPERATIONS = (
     "healthz",
     "typename",
@@ -226,7 +227,8 @@ class Requests:
             return http_graphql(token, EDIT, {"id": message, "body": f"edit {self.run} {n}"})
         if self.operation == "markChannelRead":
             message = messages[n % len(messages)]
-            return http_graphql(token, MARK_READ, {"channel": client["channel"], "message": message})
+            variables = {"channel": client["channel"], "message": message}
+            return http_graphql(token, MARK_READ, variables)
         raise ValueError(self.operation)
 
 
@@ -254,7 +256,10 @@ async def _client(
 
 
 async def _generate(
-    port: int, operation: str, clients: list[tuple[int, dict[str, Any]]], window: tuple[float, float]
+    port: int,
+    operation: str,
+    clients: list[tuple[int, dict[str, Any]]],
+    window: tuple[float, float],
 ) -> tuple[list[float], Counter[str]]:
     latencies: list[float] = []
     errors: Counter[str] = Counter()
@@ -446,13 +451,13 @@ def bench_backend(
         env=env,
         stdin=ADMIN_PASSWORD + "\n",
     )
-    port = free_port()
+    port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
     log = RESULTS / f"writes-server-{backend}.log"
     levels = [int(c) for c in args.clients.split(",")]
     with open(log, "wb") as log_file:
         server = subprocess.Popen(
-            [sys.executable, "-m", "workchat", "serve", "--port", str(port), "--log-level", "warning"],
+            [*SERVE, "--port", str(port), "--log-level", "warning"],
             env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
@@ -521,9 +526,7 @@ def print_side_by_side(results: dict[str, dict[str, Any]]) -> None:
         for name, result in results.items()
         for row in result["rows"]
     }
-    keys = sorted(
-        {(op, c) for op, c, _ in by_key}, key=lambda k: (OPERATIONS.index(k[0]), k[1])
-    )
+    keys = sorted({(op, c) for op, c, _ in by_key}, key=lambda k: (OPERATIONS.index(k[0]), k[1]))
     print(f"{'operation':<16} {'C':>4} " + " ".join(f"{b:>20}" for b in backends))
     for op, c in keys:
         cells = []
@@ -544,6 +547,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--procs", type=int, default=2, help="load generator processes")
     parser.add_argument("--operations", default=",".join(OPERATIONS))
     parser.add_argument("--profile", action="store_true", help="py-spy the server at C=32")
+    parser.add_argument("--port", type=int, default=0, help="the server's port (default: any free)")
     parser.add_argument("--label", default="", help="added to the JSON file's name")
     args = parser.parse_args(argv)
 
