@@ -92,6 +92,8 @@ async def unit_of_work(
 
 
 async def _announce(services: Services, unit: Unit) -> None:
+    # This process stops trusting an ended credential before the action answers.
+    services.credentials.observe(unit.committed_events)
     if unit.committed_events:
         try:
             await services.bus.publish(unit.committed_events)

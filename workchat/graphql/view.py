@@ -183,9 +183,13 @@ class WorkchatGraphQL(GraphQL[Context, None]):
                 self.services.settings,
                 credential,
                 request_id=context.request_id,
+                cache=self.services.credentials.cache,
             )
         except AuthenticationFailed as exc:
             context.auth_error = str(exc)
+            return
+        if context.viewer.org_id is not None:
+            self.services.credentials.ensure_watched(context.viewer.org_id)
 
     async def on_ws_connect(self, context: Context) -> None:
         """The token comes in ``connection_init``: ``{"authorization": "Bearer …"}``."""
