@@ -20,7 +20,9 @@ The load generator is ``--procs`` processes on uvloop, each running its share of
 over raw HTTP/1.1 keep-alive connections (one per client): no HTTP library between the
 measurement and the socket. Its own CPU use (seconds of CPU per second of wall time, summed
 over its processes) is printed beside every row: the generator shares the machine's cores with
-the server. ``--profile`` also records the server with py-spy during ``postMessage`` and
+the server. So is the server's own CPU over the measured window (``srv cpu``, cores) and per
+operation (``ms/op``): on a machine shared with other work, latency and ops/s swing with the
+neighbours' load, CPU per operation much less, so compare runs by it. ``--profile`` also records the server with py-spy during ``postMessage`` and
 ``viewer`` at C=32 and prints the top frames. JSON goes to ``bench/results/``. The benchmark
 asserts nothing about time; it exits 1 when a request failed.
 """
@@ -287,8 +289,19 @@ def generator_process(
     out.put((latencies, dict(errors), time.process_time() - cpu))
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_level(
-    port: int, operation: str, clients: list[dict[str, Any]], procs: int, seconds: float
+    port: int,
+    operation: str,
+    clients: list[dict[str, Any]],
+    procs: int,
+    seconds: float,
+    server_pid: int,
 ) -> dict[str, Any]:
     context = mp.get_context("fork")
     queue = context.Queue()
@@ -303,6 +316,12 @@ def run_level(
     began = time.monotonic()
     for worker in workers:
         worker.start()
+    # The server's CPU over the measured window only: a figure the machine's other load
+    # does not inflate (unlike latency), so runs on a shared machine compare by it.
+    time.sleep(max(0.0, start - time.monotonic()))
+    cpu_before = process_cpu_seconds(server_pid)
+    time.sleep(max(0.0, start + seconds - time.monotonic()))
+    server_cpu = process_cpu_seconds(server_pid) - cpu_before
     results = [queue.get(timeout=seconds + 120) for _ in workers]
     for worker in workers:
         worker.join()
@@ -330,6 +349,8 @@ def run_level(
         "errors": sum(errors.values()),
         "error_samples": errors.most_common(3),
         "generator_cpu": generator_cpu / wall,
+        "server_cpu": server_cpu / seconds,
+        "server_cpu_ms_per_op": 1000 * server_cpu / len(latencies) if latencies else float("nan"),
     }
 
 
@@ -478,7 +499,7 @@ def bench_backend(
                 profile_out = RESULTS / f"writes-pyspy-{backend}-{operation}-c{level}.txt"
                 if args.profile and level == 32 and operation in ("postMessage", "viewer"):
                     profile = start_profile(server.pid, profile_out, args.seconds + 1.5)
-                row = run_level(port, operation, clients, args.procs, args.seconds)
+                row = run_level(port, operation, clients, args.procs, args.seconds, server.pid)
                 row["backend"] = backend
                 rows.append(row)
                 print_row(row)
@@ -500,7 +521,7 @@ def bench_backend(
 
 HEADER = (
     f"{'backend':<8} {'operation':<16} {'C':>4} {'ops/s':>8} {'p50':>7} {'p95':>7} "
-    f"{'p99':>7} {'max':>8} {'err':>5} {'gen cpu':>7}"
+    f"{'p99':>7} {'max':>8} {'err':>5} {'gen cpu':>7} {'srv cpu':>7} {'ms/op':>6}"
 )
 
 
@@ -509,7 +530,8 @@ def print_row(row: dict[str, Any]) -> None:
         f"{row['backend']:<8} {row['operation']:<16} {row['clients']:>4} "
         f"{row['ops_per_s']:>8.0f} {row['p50_ms']:>7.1f} {row['p95_ms']:>7.1f} "
         f"{row['p99_ms']:>7.1f} {row['max_ms']:>8.1f} {row['errors']:>5} "
-        f"{row['generator_cpu']:>7.2f}",
+        f"{row['generator_cpu']:>7.2f} {row['server_cpu']:>7.2f} "
+        f"{row['server_cpu_ms_per_op']:>6.2f}",
         flush=True,
     )
     for sample, count in row["error_samples"]:

@@ -65,7 +65,9 @@ class Database:
             self.write_engine = create_async_engine(self.url)
             _configure_sqlite(self.write_engine, settings, begin="BEGIN IMMEDIATE")
         else:
-            self.engine = create_async_engine(self.url, pool_size=10, max_overflow=20)
+            # Sized for a busy process: connections over pool_size are opened and closed per
+            # checkout (on PostgreSQL with a TLS attempt each), which showed in the profile.
+            self.engine = create_async_engine(self.url, pool_size=20, max_overflow=20)
             self.write_engine = self.engine
         # SQLite has one writer: this process's writers share transactions (group commit).
         self._group = GroupCommitter(self.write_engine) if self.is_sqlite else None
