@@ -22,8 +22,9 @@ measurement and the socket. Its own CPU use (seconds of CPU per second of wall t
 over its processes) is printed beside every row: the generator shares the machine's cores with
 the server. So is the server's own CPU over the measured window (``srv cpu``, cores) and per
 operation (``ms/op``): on a machine shared with other work, latency and ops/s swing with the
-neighbours' load, CPU per operation much less, so compare runs by it. ``--profile`` also records the server with py-spy during ``postMessage`` and
-``viewer`` at C=32 and prints the top frames. JSON goes to ``bench/results/``. The benchmark
+neighbours' load, CPU per operation much less, so compare runs by it. ``--profile`` also
+records the server with py-spy during ``postMessage`` and ``viewer`` at C=32 and prints the
+top frames. JSON goes to ``bench/results/``. The benchmark
 asserts nothing about time; it exits 1 when a request failed.
 """
 

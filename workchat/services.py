@@ -27,7 +27,7 @@ class Services:
     typing: TypingThrottle
     presence: PresenceTracker
     ratelimit: RateLimits
-    credentials: CredentialWatch
+    credentials: CredentialWatch[CredentialCache]
 
     @classmethod
     def create(cls, settings: Settings) -> Services:

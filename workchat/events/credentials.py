@@ -14,8 +14,8 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Iterable
+from typing import Generic, Protocol, TypeVar
 
-from workchat.auth.cache import CredentialCache
 from workchat.events.catalogue import ApiTokenRevoked, SessionRevoked, UserDeactivated, UserUpdated
 from workchat.events.hub import EventHub
 from workchat.events.log import CommittedEvent
@@ -28,6 +28,17 @@ ENDS_CREDENTIALS = frozenset(
 RETRY_SECONDS = 1.0
 
 
+class CredentialCache(Protocol):
+    """What this needs of ``workchat.auth.cache.CredentialCache`` (events sit above auth in
+    the layers but import only access, db, settings and errors)."""
+
+    ttl: float
+
+    def forget_user(self, user_id: uuid.UUID) -> None: ...
+    def watch(self, org_id: uuid.UUID) -> None: ...
+    def unwatch(self, org_id: uuid.UUID) -> None: ...
+
+
 def ended_users(events: Iterable[CommittedEvent]) -> set[uuid.UUID]:
     return {
         event.user_id
@@ -36,8 +47,11 @@ def ended_users(events: Iterable[CommittedEvent]) -> set[uuid.UUID]:
     }
 
 
-class CredentialWatch:
-    def __init__(self, cache: CredentialCache, hub: EventHub) -> None:
+Cache = TypeVar("Cache", bound=CredentialCache)
+
+
+class CredentialWatch(Generic[Cache]):
+    def __init__(self, cache: Cache, hub: EventHub) -> None:
         self.cache = cache
         self._hub = hub
         self._tasks: dict[uuid.UUID, asyncio.Task[None]] = {}
