@@ -155,3 +155,11 @@ def test_an_unwatched_org_is_never_cached() -> None:
     assert cache.get("token", None) is not None
     cache.unwatch(viewer.org_id)  # type: ignore[arg-type]
     assert cache.get("token", None) is None
+
+
+def test_a_zero_lifetime_turns_the_cache_off() -> None:
+    cache = CredentialCache(ttl=0)
+    viewer = Viewer(user_id=uuid.uuid4(), org_id=uuid.uuid4())
+    cache.watch(viewer.org_id)  # type: ignore[arg-type]
+    cache.put("token", viewer, epoch=cache.epoch)
+    assert cache.get("token", None) is None
