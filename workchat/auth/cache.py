@@ -67,6 +67,10 @@ class CredentialCache:
             if viewer.org_id == org_id:
                 self._drop(credential)
 
+    def holds(self, org_id: uuid.UUID) -> bool:
+        """Whether a credential of the org is cached."""
+        return any(viewer.org_id == org_id for _, viewer in self._entries.values())
+
     def watch(self, org_id: uuid.UUID) -> None:
         """The org's events reach ``forget_user`` from now on: its credentials may be cached
         (only those checked from now on)."""

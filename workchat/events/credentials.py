@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Generic, Protocol, TypeVar
 
 from workchat.events.catalogue import ApiTokenRevoked, SessionRevoked, UserDeactivated, UserUpdated
-from workchat.events.hub import EventHub
+from workchat.events.hub import EventHub, Listener
 from workchat.events.log import CommittedEvent
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,7 @@ ENDS_CREDENTIALS = frozenset(
     kind.type for kind in (SessionRevoked, ApiTokenRevoked, UserDeactivated, UserUpdated)
 )
 RETRY_SECONDS = 1.0
+MIN_IDLE_SECONDS = 1.0
 
 
 class CredentialCache(Protocol):
@@ -35,6 +36,7 @@ class CredentialCache(Protocol):
     ttl: float
 
     def forget_user(self, user_id: uuid.UUID) -> None: ...
+    def holds(self, org_id: uuid.UUID) -> bool: ...
     def watch(self, org_id: uuid.UUID) -> None: ...
     def unwatch(self, org_id: uuid.UUID) -> None: ...
 
@@ -70,17 +72,32 @@ class CredentialWatch(Generic[Cache]):
                 async with self._hub.listen(org_id) as listener:
                     self.cache.watch(org_id)
                     try:
-                        while True:
-                            item = await listener.next()  # SubscriberTooSlow on overflow
-                            if isinstance(item, CommittedEvent):
-                                self.observe((item,))
+                        await self._follow(org_id, listener)
                     finally:
                         self.cache.unwatch(org_id)
+                    if self._tasks.get(org_id) is asyncio.current_task():
+                        del self._tasks[org_id]
+                    return  # idle: nothing of the org is cached any more
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.warning("credential watch of org %s stopped; retrying", org_id, exc_info=True)
             await asyncio.sleep(RETRY_SECONDS)
+
+    async def _follow(self, org_id: uuid.UUID, listener: Listener) -> None:
+        """Drop ended credentials until none of the org's have been cached for a while (the
+        org's feed is then let go)."""
+        idle = max(self.cache.ttl, MIN_IDLE_SECONDS)
+        while True:
+            try:
+                async with asyncio.timeout(idle):
+                    item = await listener.next()  # SubscriberTooSlow on overflow
+            except TimeoutError:
+                if not self.cache.holds(org_id):
+                    return
+                continue
+            if isinstance(item, CommittedEvent):
+                self.observe((item,))
 
     async def close(self) -> None:
         tasks, self._tasks = list(self._tasks.values()), {}

@@ -190,22 +190,26 @@ class WorkchatGraphQL(GraphQL[Context, None]):
         if not isinstance(request, WebSocket):
             credential = _bearer(request.headers.get("authorization"))
             if credential is not None:
-                await self._authenticate(context, credential)
+                await self._authenticate(context, credential, cached=True)
         return context
 
-    async def _authenticate(self, context: Context, credential: str) -> None:
+    async def _authenticate(
+        self, context: Context, credential: str, *, cached: bool = False
+    ) -> None:
+        """``cached``: HTTP requests may use the credential cache (a socket checks once, at
+        connect, then its session guard watches the credential)."""
         try:
             context.viewer = await authenticate(
                 self.services.db,
                 self.services.settings,
                 credential,
                 request_id=context.request_id,
-                cache=self.services.credentials.cache,
+                cache=self.services.credentials.cache if cached else None,
             )
         except AuthenticationFailed as exc:
             context.auth_error = str(exc)
             return
-        if context.viewer.org_id is not None:
+        if cached and context.viewer.org_id is not None:
             self.services.credentials.ensure_watched(context.viewer.org_id)
 
     async def on_ws_connect(self, context: Context) -> None:
