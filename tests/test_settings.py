@@ -145,3 +145,15 @@ def test_refresh_reuse_grace_setting(tmp_path: Path) -> None:
     assert off.refresh_reuse_grace_seconds == 0
     with pytest.raises(SettingsError, match="REFRESH_REUSE_GRACE_SECONDS must not be negative"):
         Settings.from_mapping({"WORKCHAT_REFRESH_REUSE_GRACE_SECONDS": "-1"})
+
+
+def test_credential_cache_setting(tmp_path: Path) -> None:
+    """WORKCHAT_CREDENTIAL_CACHE_MS: 1 s by default, 0 turns the cache off, never negative."""
+    base = {"WORKCHAT_DATA_DIR": str(tmp_path)}
+    assert Settings.from_mapping(base).credential_cache_ms == 1000
+    off = Settings.from_mapping({**base, "WORKCHAT_CREDENTIAL_CACHE_MS": "0"})
+    assert off.credential_cache_ms == 0
+    with pytest.raises(SettingsError, match="CREDENTIAL_CACHE_MS must not be negative"):
+        Settings.from_mapping({**base, "WORKCHAT_CREDENTIAL_CACHE_MS": "-1"})
+    with pytest.raises(SettingsError, match="must be an integer"):
+        Settings.from_mapping({**base, "WORKCHAT_CREDENTIAL_CACHE_MS": "soon"})

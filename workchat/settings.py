@@ -109,6 +109,10 @@ class Settings:
     # Longest a query or mutation may run over HTTP before it is answered 503 `TIMEOUT`
     # (seconds).
     execution_timeout_seconds: float = 10.0
+    # How long a verified bearer credential is trusted without asking the database again
+    # (0: always ask). Logout, revocation and deactivation end it at once on every process
+    # that sees the event (docs/adr/0021-write-throughput.md); this bounds the rest.
+    credential_cache_ms: int = 1000
     # Schema introspection (`__schema`, `__type`; `__typename` always works). Unset: on in
     # dev, off in prod. The schema is published as `schema.graphql`.
     introspection: bool | None = None
@@ -291,6 +295,7 @@ class Settings:
             "event_retention_days",
             "event_prune_interval_seconds",
             "presence_away_seconds",
+            "credential_cache_ms",
             "failed_login_audit_window_seconds",
             "audit_checkpoint_interval_seconds",
             "metrics_port",
@@ -311,6 +316,9 @@ class Settings:
         grace = kwargs.get("refresh_reuse_grace_seconds")
         if isinstance(grace, int) and grace < 0:
             raise SettingsError(f"{PREFIX}REFRESH_REUSE_GRACE_SECONDS must not be negative")
+        cache_ms = kwargs.get("credential_cache_ms")
+        if isinstance(cache_ms, int) and cache_ms < 0:
+            raise SettingsError(f"{PREFIX}CREDENTIAL_CACHE_MS must not be negative")
         if isinstance(interval, int) and interval < 0:
             raise SettingsError(f"{PREFIX}EVENT_PRUNE_INTERVAL_SECONDS must not be negative")
         timeout = get("EXECUTION_TIMEOUT_SECONDS")

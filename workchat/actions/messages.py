@@ -53,11 +53,6 @@ def message_changed(kind: type[Changed], message: Message) -> Changed:
     )
 
 
-class _AlreadyPosted(Exception):
-    def __init__(self, message_id: uuid.UUID) -> None:
-        self.message_id = message_id
-
-
 async def _earlier_post(
     session: AsyncSession, author_id: uuid.UUID, client_mutation_id: str
 ) -> uuid.UUID | None:
@@ -76,20 +71,13 @@ def _key_reused() -> ActionError:
     )
 
 
-async def _replay(
-    services: Services,
-    message_id: uuid.UUID,
-    *,
-    channel_id: uuid.UUID,
-    thread_id: uuid.UUID | None,
-    body: str,
+def _check_replay(
+    original: Message, *, channel_id: uuid.UUID, thread_id: uuid.UUID | None, body: str
 ) -> Message:
-    """The message an earlier call with the same key created, if this call asks for the
-    same post: same channel and thread, and (while the message is unedited) the same body.
-    Anything else reusing the key is INVALID_INPUT: a key names one post, never two."""
-    async with services.db.read_session() as session:
-        original = await session.get(Message, message_id)
-    assert original is not None  # keys are never removed from a committed message
+    """``original`` (the message an earlier call with the same key created), if this call
+    asks for the same post: same channel and thread, and (while the message is unedited) the
+    same body. Anything else reusing the key is INVALID_INPUT: a key names one post, never
+    two."""
     replied_to = original.thread_id if original.thread_id != original.id else None
     same_thread = replied_to == thread_id
     unedited = original.version == 1 and original.deleted_at is None
@@ -113,7 +101,7 @@ async def post_message(
     retry with the same key returns the message the first call created and writes nothing
     (agents and flaky networks retry), even when the calls run at the same time on
     different connections or processes; a key reused for a different post is INVALID_INPUT
-    (see ``_replay``).
+    (see ``_check_replay``).
     """
     author_id = require_user(viewer)
     body = clean_body(body)
@@ -142,8 +130,20 @@ async def post_message(
                         "replies cannot be replied to: use the thread's root",
                         field="threadId",
                     )
+            if client_mutation_id is not None:
+                # A retry: answer with the earlier post and write nothing. Read in this
+                # transaction, so an earlier post still waiting for its group commit counts
+                # (and this answer, too, waits for that commit). Calls that race on separate
+                # transactions meet the unique index on (author_id, client_mutation_id).
+                earlier = await _earlier_post(session, author_id, client_mutation_id)
+                if earlier is not None:
+                    original = await session.get(Message, earlier)
+                    assert original is not None
+                    return _check_replay(
+                        original, channel_id=channel_id, thread_id=thread_id, body=body
+                    )
             # Taking the next seq locks the channel row: posts to one channel serialize here,
-            # so seqs have no gaps and the idempotency check below sees earlier retries.
+            # so seqs have no gaps.
             seq = (
                 await session.execute(
                     update(Channel)
@@ -153,12 +153,6 @@ async def post_message(
                     .execution_options(synchronize_session=False)
                 )
             ).scalar_one()
-            if client_mutation_id is not None:
-                # The fast path for a retry after the first call committed; calls that race
-                # meet the unique index on (author_id, client_mutation_id) at the insert.
-                earlier = await _earlier_post(session, author_id, client_mutation_id)
-                if earlier is not None:
-                    raise _AlreadyPosted(earlier)  # rolls back the seq we just took
             now = utcnow()
             message_id = uuid.uuid4()
             message = Message(
@@ -210,8 +204,6 @@ async def post_message(
                     mentions=tuple(sorted(mentioned)),
                 )
             )
-    except _AlreadyPosted as duplicate:
-        earlier_id = duplicate.message_id
     except IntegrityError:
         if client_mutation_id is None:
             raise
@@ -219,14 +211,11 @@ async def post_message(
         # its index entry, then was refused and rolled back, seq included).
         async with services.db.read_session() as session:
             found = await _earlier_post(session, author_id, client_mutation_id)
-        if found is None:
+            original = await session.get(Message, found) if found is not None else None
+        if original is None:
             raise  # some other constraint: not ours to explain
-        earlier_id = found
-    else:
-        return message
-    return await _replay(
-        services, earlier_id, channel_id=channel_id, thread_id=thread_id, body=body
-    )
+        return _check_replay(original, channel_id=channel_id, thread_id=thread_id, body=body)
+    return message
 
 
 async def edit_message(

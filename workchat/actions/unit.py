@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from workchat.audit import AuditRecord, append_entries, lock_org_chain, make_diff
 from workchat.auth.viewer import SCOPE_WRITE, Viewer
+from workchat.db.group_commit import after_commit
 from workchat.errors import Forbidden
 from workchat.events.catalogue import DomainEvent
 from workchat.events.log import CommittedEvent, append_events, event_row
@@ -85,6 +86,14 @@ async def unit_of_work(
         unit = Unit(session, viewer)
         yield unit
         await unit._write_log()
+        # Published once committed, in commit order (on SQLite several actions share a
+        # commit: workchat.db.group_commit), before the action returns.
+        after_commit(session, lambda: _announce(services, unit))
+
+
+async def _announce(services: Services, unit: Unit) -> None:
+    # This process stops trusting an ended credential before the action answers.
+    services.credentials.observe(unit.committed_events)
     if unit.committed_events:
         try:
             await services.bus.publish(unit.committed_events)

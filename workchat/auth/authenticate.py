@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import exists, select
 
+from workchat.auth.cache import CredentialCache
 from workchat.auth.jwt import InvalidAccessToken, decode_access_token
 from workchat.auth.secrets import API_TOKEN_PREFIX, token_hash
 from workchat.auth.viewer import ALL_SCOPES, SCOPE_ADMIN, Via, Viewer
@@ -26,6 +27,24 @@ async def authenticate(
     *,
     via: Via = "graphql",
     request_id: str | None = None,
+    cache: CredentialCache | None = None,
+) -> Viewer:
+    """The viewer ``credential`` names. With ``cache``, a credential verified less than
+    ``cache.ttl`` ago and not ended since (``CredentialCache.forget_user``) is not checked
+    again."""
+    if cache is None:
+        return await _check(db, settings, credential, via, request_id)
+    cached = cache.get(credential, request_id)
+    if cached is not None and cached.via == via:
+        return cached
+    epoch = cache.epoch
+    viewer = await _check(db, settings, credential, via, request_id)
+    cache.put(credential, viewer, epoch=epoch)
+    return viewer
+
+
+async def _check(
+    db: Database, settings: Settings, credential: str, via: Via, request_id: str | None
 ) -> Viewer:
     if credential.startswith(API_TOKEN_PREFIX):
         return await _from_api_token(db, credential, via, request_id)

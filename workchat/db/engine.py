@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event, text
@@ -17,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from workchat import metrics
+from workchat.db.group_commit import AFTER_COMMIT, GroupCommitter, run_hooks
 from workchat.settings import Settings
 
 
@@ -64,10 +63,6 @@ def _configure_sqlite(engine: AsyncEngine, settings: Settings, *, begin: str) ->
         conn.exec_driver_sql(begin)
 
 
-# Set while this task holds the SQLite write lock: a nested write session must not wait on it.
-_holds_write_lock: ContextVar[bool] = ContextVar("holds_write_lock", default=False)
-
-
 class Database:
     """Owns the engines. ``read_session`` for queries, ``write_session`` for actions.
 
@@ -86,12 +81,15 @@ class Database:
             self.write_engine = create_async_engine(self.url)
             _configure_sqlite(self.write_engine, settings, begin="BEGIN IMMEDIATE")
         else:
-            self.engine = create_async_engine(self.url, pool_size=10, max_overflow=20)
+            # Sized for a busy process: connections over pool_size are opened and closed per
+            # checkout (on PostgreSQL with a TLS attempt each), which showed in the profile.
+            self.engine = create_async_engine(self.url, pool_size=20, max_overflow=20)
             self.write_engine = self.engine
         engines = {self.engine, self.write_engine}
         self._pool_size = sum(_watch_pool(engine) for engine in engines)
         metrics.DB_POOL_SIZE.inc(self._pool_size)
-        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        # SQLite has one writer: this process's writers share transactions (group commit).
+        self._group = GroupCommitter(self.write_engine) if self.is_sqlite else None
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
 
@@ -106,20 +104,20 @@ class Database:
 
     @asynccontextmanager
     async def write_session(self) -> AsyncIterator[AsyncSession]:
-        if self._write_lock is None or _holds_write_lock.get():
-            async with self._writer() as session:
+        """A session for one action's writes: use it as ``async with db.write_session() as
+        session, session.begin():``. Hooks registered with ``group_commit.after_commit`` run
+        once the writes are committed, before this returns; after an exception, never.
+
+        On SQLite the session is a SAVEPOINT in a transaction shared with this process's
+        other writers, committed once for all of them (``workchat.db.group_commit``)."""
+        if self._group is not None:
+            async with self._group.session() as session:
                 yield session
             return
-        # SQLite has one writer. Queueing this process's writers on an asyncio lock makes
-        # them go in arrival order, instead of polling the file lock on busy_timeout (where
-        # an unlucky writer can wait past the timeout while later ones get through).
-        async with self._write_lock:
-            token = _holds_write_lock.set(True)
-            try:
-                async with self._writer() as session:
-                    yield session
-            finally:
-                _holds_write_lock.reset(token)
+        async with self._writer() as session:
+            yield session
+            hooks = session.info.get(AFTER_COMMIT, [])
+        await run_hooks(hooks)
 
     async def ping(self) -> bool:
         try:
@@ -132,6 +130,8 @@ class Database:
     async def dispose(self) -> None:
         metrics.DB_POOL_SIZE.dec(self._pool_size)
         self._pool_size = 0
+        if self._group is not None:
+            await self._group.close()
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()

@@ -22,6 +22,7 @@ from workchat.graphql.audit.subscriptions import AuditSubscriptions
 from workchat.graphql.channels.mutations import ChannelMutations
 from workchat.graphql.channels.queries import ChannelQueries
 from workchat.graphql.context import Context
+from workchat.graphql.document_cache import CachedParsing, DocumentCache
 from workchat.graphql.errors import ErrorCodes
 from workchat.graphql.events.mutations import TypingMutations
 from workchat.graphql.events.subscriptions import EventQueries, EventSubscriptions
@@ -124,6 +125,7 @@ class WorkchatSchema(strawberry.Schema):
 def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
     limits = cost_limits(settings)
+    documents = DocumentCache()
     extra_rules: list[type[ASTValidationRule]] = []
     if not settings.introspection_enabled:
         extra_rules.append(NoSchemaIntrospectionCustomRule)
@@ -144,6 +146,8 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
             # expanded document (depth, fields, aliases, directives, mutation fields) and
             # refuses it before the validation rules run (docs/adr/0011-dos-request-limits.md).
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+            # Parsed documents by text (after the token limit is set; validation still runs).
+            lambda: CachedParsing(documents),
             lambda: BoundedValidation(limits),
             # Every string argument meets the text rule before anything runs.
             InputRule,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +15,20 @@ from tests.support.chat import make_channel, post
 from tests.support.graphql_client import GraphQLClient
 from tests.support.operations import cid, login_all
 from tests.support.personas import Personas, another_member, as_user
+from tests.support.settings import test_settings
 from workchat.actions import channels as ch
 from workchat.actions import reactions as rx
 from workchat.db.models import Channel
 from workchat.services import Services
+from workchat.settings import Settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """Every request checks its token in the database (no credential cache): the counts
+    below include that statement on every page."""
+    return test_settings(tmp_path / "data", database_url=database_url, credential_cache_ms=0)
+
 
 MAX_STATEMENTS = 8
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")

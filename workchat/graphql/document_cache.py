@@ -1,0 +1,59 @@
+"""Parsed documents by query text: a client sends the same few operations over and over,
+and parsing one costs more than running ``{ viewer { id } }``.
+
+Only parsing is skipped. The cost pass and the validation rules (``BoundedValidation``) still
+run on every request, so a cached document is refused exactly as a fresh one; a text that
+does not parse (over the token limit, a syntax error) is never cached and is left to
+Strawberry, which parses it again and answers with its usual error.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+
+from graphql import DocumentNode, GraphQLError, parse
+from strawberry.extensions import SchemaExtension
+
+MAX_ENTRIES = 256
+MAX_TEXT = 16 * 1024  # longer texts are rare and not worth the memory
+
+
+class DocumentCache:
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self._max = max_entries
+        self._documents: OrderedDict[tuple[str, int | None], DocumentNode] = OrderedDict()
+
+    def parse(self, query: str, max_tokens: int | None) -> DocumentNode | None:
+        """The document for ``query``, or None when it does not parse."""
+        key = (query, max_tokens)
+        document = self._documents.get(key)
+        if document is not None:
+            self._documents.move_to_end(key)
+            return document
+        try:
+            document = parse(query, max_tokens=max_tokens)
+        except GraphQLError:
+            return None
+        if len(query) <= MAX_TEXT:
+            self._documents[key] = document
+            if len(self._documents) > self._max:
+                self._documents.popitem(last=False)
+        return document
+
+    def __len__(self) -> int:
+        return len(self._documents)
+
+
+class CachedParsing(SchemaExtension):
+    """Put before nothing that changes the parse options after ``MaxTokensLimiter``."""
+
+    def __init__(self, cache: DocumentCache) -> None:
+        self.cache = cache
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is None and context.query:
+            max_tokens = context.parse_options.get("max_tokens")
+            context.graphql_document = self.cache.parse(context.query, max_tokens)
+        yield
