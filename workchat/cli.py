@@ -93,6 +93,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=port,
         log_level=args.log_level,
         ws="websockets-sansio",
+        # The fast event loop and HTTP parser (uvicorn[standard]); per-message compression
+        # only when WORKCHAT_WS_COMPRESSION asks for it (it costs memory per socket).
+        loop="uvloop",
+        http="httptools",
+        ws_per_message_deflate=settings.ws_compression,
         # X-Forwarded-For is believed only from WORKCHAT_TRUSTED_PROXIES (rate limits key on
         # the client address); uvicorn's own default would trust any local peer.
         proxy_headers=False,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from workchat.auth.passwords import Passwords
 from workchat.db.engine import Database
 from workchat.events.bus import EventBus
+from workchat.events.fanout import Fanout
 from workchat.events.hub import EventHub
 from workchat.events.presence import PresenceTracker
 from workchat.events.reads import EventLog
@@ -25,6 +26,8 @@ class Services:
     typing: TypingThrottle
     presence: PresenceTracker
     ratelimit: RateLimits
+    # Subscription events executed once per group of identical subscribers (ADR 0020).
+    fanout: Fanout
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
@@ -39,6 +42,7 @@ class Services:
             typing=TypingThrottle(),
             presence=PresenceTracker(db, bus, away_seconds=settings.presence_away_seconds),
             ratelimit=RateLimits(settings),
+            fanout=Fanout(enabled=settings.fanout_shared_execution),
         )
 
     async def start(self) -> None:

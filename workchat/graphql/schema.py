@@ -23,6 +23,7 @@ from workchat.graphql.channels.mutations import ChannelMutations
 from workchat.graphql.channels.queries import ChannelQueries
 from workchat.graphql.context import Context
 from workchat.graphql.errors import ErrorCodes
+from workchat.graphql.events.grouping import SharedEventExecutor
 from workchat.graphql.events.mutations import TypingMutations
 from workchat.graphql.events.subscriptions import EventQueries, EventSubscriptions
 from workchat.graphql.input_rule import InputRule
@@ -132,6 +133,8 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
         subscription=Subscription,
         types=[ApiTokenNode],
         config=StrawberryConfig(disable_field_suggestions=settings.is_prod),
+        # Subscription events run once per group of identical subscribers (ADR 0020).
+        execution_context_class=SharedEventExecutor,
         extensions=[
             # First, so the operation's DataLoaders exist for everything after it.
             OperationLoaders,
