@@ -23,13 +23,57 @@ SHARED_RESULTS = 4096
 SHARED_RESULT_TTL_SECONDS = 5.0
 
 
+class Shared:
+    """One execution's result, for the subscribers waiting on it and those that come later.
+
+    Each waiter gets its own future: a waiter cancelled (its socket closed) cancels only
+    that one, and nothing is removed from a shared list (``asyncio.shield`` per waiter costs
+    O(waiters) per removal)."""
+
+    __slots__ = ("_waiters", "done", "failed", "result")
+
+    def __init__(self) -> None:
+        self.done = False
+        self.failed = False
+        self.result: Any = None
+        self._waiters: list[asyncio.Future[Any]] = []
+
+    async def wait(self) -> Any:
+        """The result; ``Shared.Failed`` when the execution did not finish."""
+        if not self.done:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            await waiter
+        if self.failed:
+            raise Shared.Failed
+        return self.result
+
+    def finish(self, result: Any) -> None:
+        self.result = result
+        self._release()
+
+    def fail(self) -> None:
+        self.failed = True
+        self._release()
+
+    def _release(self) -> None:
+        self.done = True
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._waiters.clear()
+
+    class Failed(Exception):
+        """The subscriber that executed went away first: execute for yourself."""
+
+
 class SharedResults:
     def __init__(self, size: int = SHARED_RESULTS, ttl_seconds: float = SHARED_RESULT_TTL_SECONDS):
         self._size = size
         self._ttl = ttl_seconds
-        self._entries: OrderedDict[Hashable, tuple[float, asyncio.Future[Any]]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[float, Shared]] = OrderedDict()
 
-    def get(self, key: Hashable) -> asyncio.Future[Any] | None:
+    def get(self, key: Hashable) -> Shared | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -38,14 +82,14 @@ class SharedResults:
             return None
         return entry[1]
 
-    def put(self, key: Hashable, future: asyncio.Future[Any]) -> None:
-        self._entries[key] = (time.monotonic(), future)
+    def put(self, key: Hashable, shared: Shared) -> None:
+        self._entries[key] = (time.monotonic(), shared)
         while len(self._entries) > self._size:
             self._entries.popitem(last=False)
 
-    def discard(self, key: Hashable, future: asyncio.Future[Any]) -> None:
+    def discard(self, key: Hashable, shared: Shared) -> None:
         entry = self._entries.get(key)
-        if entry is not None and entry[1] is future:
+        if entry is not None and entry[1] is shared:
             del self._entries[key]
 
 

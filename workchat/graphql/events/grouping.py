@@ -19,7 +19,6 @@ docs/adr/0020-subscription-fan-out.md.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import orjson
@@ -35,7 +34,7 @@ from graphql import (
 from graphql.execution import Executor
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from workchat.events.fanout import Fanout
+from workchat.events.fanout import Fanout, Shared
 from workchat.graphql.events import types as gql
 
 # Fields whose value depends on who is looking (beyond org and role): any ``viewer…`` field,
@@ -150,25 +149,24 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
 
     async def _shared(self, fanout: Fanout, cursor: str) -> ExecutionResult:
         key = (self._fanout_group, cursor)
-        future = fanout.results.get(key)
-        if future is not None:
+        shared = fanout.results.get(key)
+        if shared is not None:
             try:
-                shared: ExecutionResult = await asyncio.shield(future)
-            except asyncio.CancelledError:
-                if not future.cancelled():
-                    raise  # this subscriber was cancelled, not the execution
+                result: ExecutionResult = await shared.wait()
+            except Shared.Failed:
+                pass  # the executing subscriber went away: execute for ourselves
             else:
                 fanout.stats.reused()
-                return shared
-        future = asyncio.get_running_loop().create_future()
-        fanout.results.put(key, future)
+                return result
+        shared = Shared()
+        fanout.results.put(key, shared)
         try:
             result = await self._execute(cursor, fanout)
         except BaseException:
-            fanout.results.discard(key, future)
-            future.cancel()  # waiters execute for themselves
+            fanout.results.discard(key, shared)
+            shared.fail()
             raise
-        future.set_result(result)
+        shared.finish(result)
         return result
 
     async def _execute(self, cursor: str, fanout: Fanout) -> ExecutionResult:
