@@ -52,7 +52,8 @@ async def guard_session(
 ) -> None:
     """Close ``websocket`` with 4401 as soon as the viewer's credential stops being valid."""
     assert viewer.org_id is not None
-    async with services.hub.listen(viewer.org_id) as listener:
+    # Only the viewer's own events can end the session (ends_session).
+    async with services.hub.listen(viewer.org_id, only_user=viewer.user_id) as listener:
         # A revocation between authentication and listening would otherwise be missed.
         try:
             await authenticate(services.db, services.settings, credential)
