@@ -145,3 +145,14 @@ def test_refresh_reuse_grace_setting(tmp_path: Path) -> None:
     assert off.refresh_reuse_grace_seconds == 0
     with pytest.raises(SettingsError, match="REFRESH_REUSE_GRACE_SECONDS must not be negative"):
         Settings.from_mapping({"WORKCHAT_REFRESH_REUSE_GRACE_SECONDS": "-1"})
+
+
+def test_websocket_compression_is_off_and_shared_execution_on_by_default() -> None:
+    defaults = Settings.from_mapping({})
+    assert defaults.ws_compression is False
+    assert defaults.fanout_shared_execution is True
+    chosen = Settings.from_mapping(
+        {"WORKCHAT_WS_COMPRESSION": "true", "WORKCHAT_FANOUT_SHARED_EXECUTION": "false"}
+    )
+    assert chosen.ws_compression is True
+    assert chosen.fanout_shared_execution is False
