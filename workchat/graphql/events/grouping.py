@@ -87,7 +87,7 @@ class _Scan(Visitor):
             self.viewer_dependent = True
 
 
-def group_key(executor: Executor) -> tuple[Any, ...]:
+def group_key(executor: Executor[Any]) -> tuple[Any, ...]:
     """Who may share this subscription's event results (see the module docstring)."""
     operation = executor.operation
     fragments = sorted(executor.fragment_definitions.values(), key=lambda f: f.name.value)
@@ -112,7 +112,7 @@ def group_key(executor: Executor) -> tuple[Any, ...]:
         if name not in start_only
     }
     viewer = executor.context_value.viewer
-    scope = (viewer.org_id, viewer.role, tuple(sorted(viewer.scopes)))
+    scope: tuple[Any, ...] = (viewer.org_id, viewer.role, tuple(sorted(viewer.scopes)))
     if scan.viewer_dependent:
         scope = (*scope, viewer.user_id)
     return (
@@ -128,7 +128,7 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
     _fanout_group: tuple[Any, ...] | None = None
     _fanout_event = False
 
-    def build_per_event_executor(self, payload: Any) -> Executor:
+    def build_per_event_executor(self, payload: Any) -> Executor[Any]:
         if self._fanout_group is None:
             self._fanout_group = group_key(self)
         executor = super().build_per_event_executor(payload)
