@@ -262,6 +262,7 @@ class Run:
     client_failures: int = 0
     failure_samples: list[str] = field(default_factory=list)
     frame_bytes: int | None = None
+    publish_errors: int = 0
 
 
 def proc_rss_kib(pid: int) -> int:
@@ -345,7 +346,7 @@ def measure(
         # has seen a message, so the measured messages reach live subscriptions only.
         deadline = time.monotonic() + args.connect_timeout
         while warm.value < run.connected and time.monotonic() < deadline:
-            _publish(variant, base, tokens[0], channel_id, -1)
+            run.publish_errors += not _publish(variant, base, tokens[0], channel_id, -1)
             wait_for(warm, run.connected, 2.0)
         time.sleep(1.0)
         run.rss_after_kib = proc_rss_kib(server.pid)
@@ -361,7 +362,7 @@ def measure(
             if pause > 0:
                 time.sleep(pause)
             sent.append(time.time())
-            _publish(variant, base, tokens[0], channel_id, index)
+            run.publish_errors += not _publish(variant, base, tokens[0], channel_id, index)
         wait_for(received, run.expected, args.drain_seconds)
         run.cpu_seconds = round(proc_cpu_seconds(server.pid) - cpu_before, 2)
         run.cpu_percent_of_one_core = round(
@@ -428,12 +429,19 @@ def _profile(pid: int, variant: str, n: int) -> subprocess.Popen[bytes] | None:
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _publish(variant: str, base: str, token: str, channel_id: str, index: int) -> None:
-    if variant == "baseline":
-        with urllib.request.urlopen(f"{base}/publish?i={index}", timeout=30):
-            return
-    body = WARM if index < 0 else f"bench {index}"
-    graphql(base, POST, {"id": channel_id, "body": body}, token)
+def _publish(variant: str, base: str, token: str, channel_id: str, index: int) -> bool:
+    """Post one message; False when the server refused or failed (counted, the run goes on:
+    an overloaded server is a result too)."""
+    try:
+        if variant == "baseline":
+            with urllib.request.urlopen(f"{base}/publish?i={index}", timeout=30):
+                return True
+        body = WARM if index < 0 else f"bench {index}"
+        graphql(base, POST, {"id": channel_id, "body": body}, token)
+    except (OSError, SystemExit) as exc:
+        print(f"fanout: publish {index} failed: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _wait_port(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -502,6 +510,8 @@ def print_table(runs: list[Run], args: argparse.Namespace) -> None:
             f"{' '.join(ms)} {' '.join(lasts)} {r.rss_before_kib // 1024:>7} MiB "
             f"{r.rss_after_kib // 1024:>6} MiB {r.kib_per_subscriber:>7.1f} {r.cpu_seconds:>6.1f} "
             f"{r.cpu_percent_of_one_core:>6.1f}"
+            + (f"  ({r.publish_errors} posts failed)" if r.publish_errors else "")
+            + (f"  ({r.client_failures} sockets failed)" if r.client_failures else "")
         )
     print(
         f"(latency in ms over every (message, receiver) pair; {args.messages} messages at "
@@ -526,6 +536,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,5000,10000", help="subscriber counts N")
     parser.add_argument("--variants", default="workchat,off,baseline")
+    parser.add_argument(
+        "--off-sizes",
+        default="1000,5000,10000",
+        help="the N at which the 'off' variant runs (it is slow: one execution per subscriber)",
+    )
     parser.add_argument("--messages", type=int, default=20, help="messages posted per run (M)")
     parser.add_argument("--rate", type=float, default=2.0, help="messages per second")
     parser.add_argument("--users", type=int, default=100, help="users the sockets belong to")
@@ -548,6 +563,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     variants = args.variants.split(",")
     runs: list[Run] = []
+    out = RESULTS / f"fanout-{int(time.time())}.json"
     with tempfile.TemporaryDirectory(prefix="workchat-fanout-") as tmp:
         data_dir = Path(tmp)
         env = server_env(f"sqlite+aiosqlite:///{data_dir / 'fanout.db'}", data_dir)
@@ -559,15 +575,18 @@ def main(argv: list[str] | None = None) -> int:
         for n in sizes:
             frame_bytes = args.frame_bytes
             for variant in variants:
+                if variant == "off" and str(n) not in args.off_sizes.split(","):
+                    continue
                 print(f"fanout: N={n} {variant} ...", flush=True)
                 run = measure(variant, n, args, env, tokens, channel_id, frame_bytes, data_dir)
                 if variant != "baseline" and run.frame_bytes:
                     frame_bytes = run.frame_bytes
                 runs.append(run)
+                out.write_text(
+                    json.dumps({"args": vars(args), "runs": [asdict(r) for r in runs]}, indent=2)
+                )
     print()
     print_table(runs, args)
-    out = RESULTS / f"fanout-{int(time.time())}.json"
-    out.write_text(json.dumps({"args": vars(args), "runs": [asdict(r) for r in runs]}, indent=2))
     print(f"JSON in {out}")
     return 0
 
