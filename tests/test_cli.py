@@ -419,3 +419,20 @@ async def test_ensure_demo_org_runs_once(services: Services) -> None:
     async with services.db.read_session() as session:
         assert await session.scalar(select(func.count()).select_from(Org)) == 1
         assert await session.scalar(select(func.count()).select_from(AuditEntry)) == entries
+
+
+@pytest.mark.parametrize(("raw", "deflate"), [(None, False), ("true", True)])
+def test_serve_runs_uvloop_httptools_and_compression_as_set(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch, raw: str | None, deflate: bool
+) -> None:
+    import uvicorn
+
+    monkeypatch.setenv("WORKCHAT_CREATE_DEMO_ORG", "false")
+    if raw is not None:
+        monkeypatch.setenv("WORKCHAT_WS_COMPRESSION", raw)
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: seen.update(options))
+    assert cli.main(["serve", "--port", "20099"]) == 0
+    assert seen["loop"] == "uvloop"
+    assert seen["http"] == "httptools"
+    assert seen["ws_per_message_deflate"] is deflate

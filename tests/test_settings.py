@@ -157,3 +157,14 @@ def test_credential_cache_setting(tmp_path: Path) -> None:
         Settings.from_mapping({**base, "WORKCHAT_CREDENTIAL_CACHE_MS": "-1"})
     with pytest.raises(SettingsError, match="must be an integer"):
         Settings.from_mapping({**base, "WORKCHAT_CREDENTIAL_CACHE_MS": "soon"})
+
+
+def test_websocket_compression_is_off_and_shared_execution_on_by_default() -> None:
+    defaults = Settings.from_mapping({})
+    assert defaults.ws_compression is False
+    assert defaults.fanout_shared_execution is True
+    chosen = Settings.from_mapping(
+        {"WORKCHAT_WS_COMPRESSION": "true", "WORKCHAT_FANOUT_SHARED_EXECUTION": "false"}
+    )
+    assert chosen.ws_compression is True
+    assert chosen.fanout_shared_execution is False

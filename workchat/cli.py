@@ -116,6 +116,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         # (up to this long), then the lifespan closes the hub, bus and database.
         timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
         ws="websockets-sansio",
+        # The fast event loop and HTTP parser (uvicorn[standard]); per-message compression
+        # only when WORKCHAT_WS_COMPRESSION asks for it (it costs memory per socket).
+        loop="uvloop",
+        http="httptools",
+        ws_per_message_deflate=settings.ws_compression,
         # X-Forwarded-For is believed only from WORKCHAT_TRUSTED_PROXIES (rate limits key on
         # the client address); uvicorn's own default would trust any local peer.
         proxy_headers=False,

@@ -9,6 +9,7 @@ from workchat.auth.passwords import Passwords
 from workchat.db.engine import Database
 from workchat.events.bus import EventBus
 from workchat.events.credentials import CredentialWatch
+from workchat.events.fanout import Fanout
 from workchat.events.hub import EventHub
 from workchat.events.presence import PresenceTracker
 from workchat.events.reads import EventLog
@@ -28,6 +29,8 @@ class Services:
     presence: PresenceTracker
     ratelimit: RateLimits
     credentials: CredentialWatch[CredentialCache]
+    # Subscription events executed once per group of identical subscribers (ADR 0020).
+    fanout: Fanout
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
@@ -44,6 +47,7 @@ class Services:
             presence=PresenceTracker(db, bus, away_seconds=settings.presence_away_seconds),
             ratelimit=RateLimits(settings),
             credentials=CredentialWatch(CredentialCache(settings.credential_cache_ms / 1000), hub),
+            fanout=Fanout(enabled=settings.fanout_shared_execution),
         )
 
     async def start(self) -> None:

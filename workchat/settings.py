@@ -132,6 +132,13 @@ class Settings:
     # Sockets one user may hold open across every server process (counted through the
     # presence table, which all processes share; more are closed with 4403).
     max_sockets_per_user: int = 20
+    # WebSocket per-message compression (permessage-deflate): off, since it costs memory
+    # and CPU per socket for small JSON frames; on trades that for bandwidth.
+    ws_compression: bool = False
+    # Execute and encode a subscription event once per group of subscribers with the same
+    # operation, variables and permission scope (docs/adr/0020-subscription-fan-out.md);
+    # off: once per subscriber (only for measuring the difference).
+    fanout_shared_execution: bool = True
     # Where rate-limit counters live (docs/adr/0012-rate-limits.md): empty means the Redis of
     # WORKCHAT_BROADCAST_URL when that is Redis (shared by every process), else this
     # process's memory; or `memory://` or `redis://host:6379/0` explicitly.
@@ -248,6 +255,8 @@ class Settings:
             if (raw := get("INTROSPECTION")) is not None
             else None,
             "trusted_proxies": _networks(get("TRUSTED_PROXIES")),
+            "ws_compression": _bool(get("WS_COMPRESSION"), default=False),
+            "fanout_shared_execution": _bool(get("FANOUT_SHARED_EXECUTION"), default=True),
             "audit_checkpoint_key": get("AUDIT_CHECKPOINT_KEY") or "",
             "metrics_token": get("METRICS_TOKEN") or "",
             "metrics_host": get("METRICS_HOST") or "127.0.0.1",

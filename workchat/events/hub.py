@@ -52,7 +52,11 @@ class SubscriberTooSlow(Exception):
 
 
 class Listener:
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, only_user: uuid.UUID | None = None) -> None:
+        # Set: only the events about this user, and no signals (a socket's session guard
+        # needs nothing else; not waking it for every event of the org matters with
+        # thousands of sockets).
+        self.only_user = only_user
         self.queue: asyncio.Queue[CommittedEvent] = asyncio.Queue(maxsize=size)
         self.overflowed = asyncio.Event()
         # Every event with a greater seq is (or will be) in the queue; set before listen()
@@ -65,6 +69,8 @@ class Listener:
     def offer(self, event: CommittedEvent) -> None:
         if self.overflowed.is_set():
             return
+        if self.only_user is not None and event.user_id != self.only_user:
+            return
         try:
             self.queue.put_nowait(event)
             metrics.EVENTS_DELIVERED.inc()
@@ -74,6 +80,8 @@ class Listener:
         self._wakeup.set()
 
     def signal(self, signal: Signal) -> None:
+        if self.only_user is not None:
+            return
         self.signals.append(signal)
         self._wakeup.set()
 
@@ -117,14 +125,17 @@ class EventHub:
         self._feeds: dict[uuid.UUID, _OrgFeed] = {}
 
     @asynccontextmanager
-    async def listen(self, org_id: uuid.UUID) -> AsyncIterator[Listener]:
+    async def listen(
+        self, org_id: uuid.UUID, *, only_user: uuid.UUID | None = None
+    ) -> AsyncIterator[Listener]:
         """Receive the org's events while inside; the bus subscription is live on entry and
-        ``listener.start_seq`` says from where the listener's stream is complete."""
+        ``listener.start_seq`` says from where the listener's stream is complete. With
+        ``only_user``, only events whose ``user_id`` is that user (and no signals)."""
         feed = self._feeds.get(org_id)
         if feed is None:
             feed = self._feeds[org_id] = _OrgFeed()
             feed.task = asyncio.create_task(self._pump(org_id, feed))
-        listener = Listener(self._queue_size)
+        listener = Listener(self._queue_size, only_user)
         if feed.ready.is_set():
             listener.start_seq = feed.last_seq  # no await since: nothing delivered between
         feed.listeners.add(listener)

@@ -35,12 +35,17 @@ class CommittedEvent:
     # published after commit; None on events read back from the log, which come in order.
     # How an event travelled does not make it another event: not compared.
     prev_seq: int | None = field(default=None, compare=False)
+    # The decoded event, kept: one CommittedEvent reaches every listener of the process,
+    # and each subscriber asks for ``event``.
+    _decoded: DomainEvent | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def event(self) -> DomainEvent:
         """The typed event; ``EventDecodeError`` (``UnknownEventType`` for a type name no
         class claims) when the row cannot be read as one."""
-        return decode_event(self)
+        if self._decoded is None:
+            object.__setattr__(self, "_decoded", decode_event(self))
+        return self._decoded  # type: ignore[return-value]
 
     @classmethod
     def from_row(cls, row: Event, prev_seq: int | None = None) -> CommittedEvent:

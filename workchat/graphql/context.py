@@ -58,10 +58,16 @@ class Context:
         operation.loaders = self._new_loaders()
         return operation.loaders
 
+    def drop_loaders(self) -> None:
+        """``fresh_loaders`` without building them now: the next use of ``loaders`` does.
+        A subscriber whose event result is shared with its group (ADR 0020) then builds
+        none at all for that event."""
+        self._operation().loaders = None
+
     @contextmanager
     def operation(self) -> Iterator[None]:
         """Scope one GraphQL operation: ``loaders`` are fresh inside and gone after."""
-        token = _current.set(_Operation(self, self._new_loaders()))
+        token = _current.set(_Operation(self))
         try:
             yield
         finally:
@@ -90,10 +96,24 @@ class Context:
         return self.viewer.with_request(operation=operation, request_id=self.request_id)
 
 
-@dataclass
 class _Operation:
-    context: Context
-    loaders: Loaders
+    """One operation's DataLoaders, built on first use."""
+
+    __slots__ = ("_loaders", "context")
+
+    def __init__(self, context: Context, loaders: Loaders | None = None) -> None:
+        self.context = context
+        self._loaders = loaders
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = self.context._new_loaders()
+        return self._loaders
+
+    @loaders.setter
+    def loaders(self, loaders: Loaders | None) -> None:
+        self._loaders = loaders
 
 
 _current: ContextVar[_Operation | None] = ContextVar("workchat_graphql_operation", default=None)

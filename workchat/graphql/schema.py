@@ -24,6 +24,7 @@ from workchat.graphql.channels.queries import ChannelQueries
 from workchat.graphql.context import Context
 from workchat.graphql.document_cache import CachedParsing, DocumentCache
 from workchat.graphql.errors import ErrorCodes
+from workchat.graphql.events.grouping import SharedEventExecutor
 from workchat.graphql.events.mutations import TypingMutations
 from workchat.graphql.events.subscriptions import EventQueries, EventSubscriptions
 from workchat.graphql.input_rule import InputRule
@@ -135,6 +136,8 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
         subscription=Subscription,
         types=[ApiTokenNode],
         config=StrawberryConfig(disable_field_suggestions=settings.is_prod),
+        # Subscription events run once per group of identical subscribers (ADR 0020).
+        execution_context_class=SharedEventExecutor,
         extensions=[
             # Outermost: it ends last, when the errors carry their codes (metrics, log line).
             OperationObserver,

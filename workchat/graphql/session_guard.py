@@ -19,7 +19,7 @@ from workchat.events.catalogue import (
     UserDeactivated,
     UserUpdated,
 )
-from workchat.events.hub import SUBSCRIBER_TOO_SLOW
+from workchat.events.hub import SUBSCRIBER_TOO_SLOW, SubscriberTooSlow
 from workchat.events.log import CommittedEvent
 from workchat.services import Services
 
@@ -52,33 +52,33 @@ async def guard_session(
 ) -> None:
     """Close ``websocket`` with 4401 as soon as the viewer's credential stops being valid."""
     assert viewer.org_id is not None
-    async with services.hub.listen(viewer.org_id) as listener:
+    # Only the viewer's own events can end the session (ends_session).
+    async with services.hub.listen(viewer.org_id, only_user=viewer.user_id) as listener:
         # A revocation between authentication and listening would otherwise be missed.
         try:
             await authenticate(services.db, services.settings, credential)
         except AuthenticationFailed:
             await _close(websocket, SESSION_ENDED, "session ended")
             return
-        while True:
-            timeout = None
-            if viewer.expires_at is not None:
-                timeout = max(0.0, (viewer.expires_at - utcnow()).total_seconds())
-            get = asyncio.ensure_future(listener.queue.get())
-            overflow = asyncio.ensure_future(listener.overflowed.wait())
-            done, pending = await asyncio.wait(
-                {get, overflow}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-            )
-            for task in pending:
-                task.cancel()
-            if not done:
-                await _close(websocket, SESSION_ENDED, "access token expired")
-                return
-            if overflow in done:
-                await _close(websocket, SUBSCRIBER_TOO_SLOW, "too slow to keep up")
-                return
-            if ends_session(get.result(), viewer):
-                await _close(websocket, SESSION_ENDED, "session ended")
-                return
+        # One await per event (no task per event): every socket has a guard, so this runs
+        # for every event times every socket.
+        deadline = None
+        if viewer.expires_at is not None:
+            remaining = max(0.0, (viewer.expires_at - utcnow()).total_seconds())
+            deadline = asyncio.get_running_loop().time() + remaining
+        try:
+            async with asyncio.timeout_at(deadline):
+                while True:
+                    item = await listener.next()
+                    if isinstance(item, CommittedEvent) and ends_session(item, viewer):
+                        break
+        except TimeoutError:
+            await _close(websocket, SESSION_ENDED, "access token expired")
+            return
+        except SubscriberTooSlow:
+            await _close(websocket, SUBSCRIBER_TOO_SLOW, "too slow to keep up")
+            return
+        await _close(websocket, SESSION_ENDED, "session ended")
 
 
 async def _close(websocket: WebSocket, code: int, reason: str) -> None:

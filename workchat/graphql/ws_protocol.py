@@ -1,4 +1,5 @@
-"""graphql-transport-ws with the text rule applied to what the schema does not see.
+"""graphql-transport-ws with the text rule applied to what the schema does not see, and
+subscription results sent as pre-encoded frames.
 
 Variables of a ``subscribe`` go through the schema (``input_rule``); the rest of a message
 does not: the ``connection_init`` payload (the credential), and a ``subscribe``'s ``id`` and
@@ -6,21 +7,34 @@ does not: the ``connection_init`` payload (the credential), and a ``subscribe``'
 there used to escape as an exception while encoding a reply, and the socket dropped
 without a close frame. Now such a message closes the socket with 4400, as the protocol
 does for any other malformed message.
+
+A subscription event executed once for a group of subscribers
+(``workchat.graphql.events.grouping``) carries its ``{"data": …}`` already encoded: each
+subscriber's frame is that text with its own operation id spliced in, not a fresh
+``json.dumps`` of the result. Every other message is encoded with orjson.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.schema.schema import StreamResult
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
+    Message,
     SubscribeMessage,
 )
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from workchat.graphql.context import Context
+from workchat.graphql.events.grouping import SharedData
 from workchat.text import payload_violations
 
 INVALID_MESSAGE = 4400
@@ -54,3 +68,42 @@ class TextCheckedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             await self.websocket.close(code=INVALID_MESSAGE, reason="Invalid subscribe message")
             return
         await super().handle_subscribe(message)
+
+    async def send_message(self, message: Message) -> None:
+        try:
+            text = orjson.dumps(message).decode()
+        except TypeError:  # not orjson's kind of value (e.g. a lone surrogate): the default
+            await super().send_message(message)
+            return
+        await self._send_text(text)
+
+    async def _send_result_stream(
+        self, operation: Operation[Context, None], result_source: StreamResult
+    ) -> None:
+        """Strawberry's loop, sending a group's pre-encoded result where there is one."""
+        is_first_result = True
+        async for result in result_source:
+            if is_first_result and isinstance(result, PreExecutionError):
+                await self._handle_pre_execution_error(operation, result)
+                return
+            if not isinstance(result, ExecutionResult):
+                await self._reject_incremental_delivery(operation)
+                return
+            data = result.data
+            if isinstance(data, SharedData) and not result.errors and not result.extensions:
+                if not operation.completed:
+                    await self._send_text(
+                        f'{{"id":{orjson.dumps(operation.id).decode()},"type":"next",'
+                        f'"payload":{data.payload}}}'
+                    )
+            else:
+                await operation.send_next(result)
+            is_first_result = False
+
+    async def _send_text(self, text: str) -> None:
+        websocket = self.context.request
+        assert isinstance(websocket, WebSocket)
+        try:
+            await websocket.send_text(text)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc

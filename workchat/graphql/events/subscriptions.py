@@ -6,8 +6,8 @@ starts live from the moment the server handles the subscription (graphql-transpo
 acknowledgement for that: a client that needs everything since a query asks ``eventCursor``
 with the query and subscribes with ``after`` set to it). A cursor that is malformed, from
 another org or older than the log's retention gets one ``ResyncRequired`` and the stream ends.
-Each event is resolved through fresh DataLoaders, so it shows the current state and current
-permissions.
+Each event is resolved through fresh DataLoaders (built only if the event needs them), so it
+shows the current state and current permissions.
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ async def _events(
             yield gql.ResyncRequired(reason=INVALID_CURSOR)
             return
         after_seq = decoded.seq
+    # What the subscribe-time checks loaded is not kept while the stream waits.
+    context.drop_loaders()
     events = follow(context.services.hub, viewer.org_id, after_seq=after_seq, where=where)
     try:
         async with aclosing(events):  # type: ignore[type-var]
@@ -68,7 +70,7 @@ async def _events(
                 if isinstance(item, LogResync):
                     yield gql.ResyncRequired(reason=item.reason)
                     return
-                context.fresh_loaders()
+                context.drop_loaders()
                 yield item
     except SubscriberTooSlow as slow:
         await _close(context, slow.close_code, "too slow to keep up; resume with your cursor")
