@@ -52,7 +52,7 @@ async def follow(
     where: EventFilter = EVERYTHING,
     page_size: int = PAGE_SIZE,
 ) -> AsyncIterator[CommittedEvent | Signal | ResyncRequired]:
-    async with hub.listen(org_id) as listener:
+    async with hub.listen(org_id, channel_id=where.channel_id) as listener:
         start = listener.start_seq
         assert start is not None
         position = start  # live events at or below it were replayed (or predate the cursor)

@@ -52,11 +52,28 @@ class SubscriberTooSlow(Exception):
 
 
 class Listener:
-    def __init__(self, size: int, only_user: uuid.UUID | None = None) -> None:
+    __slots__ = (
+        "_wakeup",
+        "channel_id",
+        "only_user",
+        "overflowed",
+        "queue",
+        "signals",
+        "start_seq",
+    )
+
+    def __init__(
+        self,
+        size: int,
+        only_user: uuid.UUID | None = None,
+        channel_id: uuid.UUID | None = None,
+    ) -> None:
         # Set: only the events about this user, and no signals (a socket's session guard
         # needs nothing else; not waking it for every event of the org matters with
         # thousands of sockets).
         self.only_user = only_user
+        # Set: only this channel's events and signals (the hub indexes listeners by it).
+        self.channel_id = channel_id
         self.queue: asyncio.Queue[CommittedEvent] = asyncio.Queue(maxsize=size)
         self.overflowed = asyncio.Event()
         # Every event with a greater seq is (or will be) in the queue; set before listen()
@@ -66,21 +83,30 @@ class Listener:
         self.signals: deque[Signal] = deque(maxlen=SIGNAL_BACKLOG)
         self._wakeup = asyncio.Event()
 
-    def offer(self, event: CommittedEvent) -> None:
-        if self.overflowed.is_set():
-            return
-        if self.only_user is not None and event.user_id != self.only_user:
-            return
+    def wants(self, event: CommittedEvent) -> bool:
+        return (self.only_user is None or event.user_id == self.only_user) and (
+            self.channel_id is None or event.channel_id == self.channel_id
+        )
+
+    def offer(self, event: CommittedEvent) -> bool:
+        """Queue the event if this listener wants it; True when it was queued. (The hub
+        counts deliveries once per event, not once per listener.)"""
+        if self.overflowed.is_set() or not self.wants(event):
+            return False
         try:
             self.queue.put_nowait(event)
-            metrics.EVENTS_DELIVERED.inc()
         except asyncio.QueueFull:
             metrics.EVENTS_DROPPED.labels("subscriber_too_slow").inc()
             self.overflowed.set()
+            self._wakeup.set()
+            return False
         self._wakeup.set()
+        return True
 
     def signal(self, signal: Signal) -> None:
         if self.only_user is not None:
+            return
+        if self.channel_id is not None and signal.channel_id != self.channel_id:
             return
         self.signals.append(signal)
         self._wakeup.set()
@@ -110,11 +136,60 @@ class Listener:
 
 
 class _OrgFeed:
+    """An org's listeners, indexed so an event wakes only those that can want it: the
+    org-wide ones, its channel's, and its user's session guards."""
+
     def __init__(self) -> None:
-        self.listeners: set[Listener] = set()
+        self.listeners: set[Listener] = set()  # all of them
+        self.org_wide: set[Listener] = set()  # no channel and no user restriction
+        self.by_channel: dict[uuid.UUID, set[Listener]] = {}
+        self.by_user: dict[uuid.UUID, set[Listener]] = {}
         self.ready = asyncio.Event()  # first subscription live and last_seq known
         self.last_seq = 0
         self.task: asyncio.Task[None] | None = None
+
+    def _index(self, listener: Listener) -> set[Listener] | None:
+        if listener.only_user is not None:
+            return self.by_user.setdefault(listener.only_user, set())
+        if listener.channel_id is not None:
+            return self.by_channel.setdefault(listener.channel_id, set())
+        return self.org_wide
+
+    def add(self, listener: Listener) -> None:
+        self.listeners.add(listener)
+        index = self._index(listener)
+        assert index is not None
+        index.add(listener)
+
+    def discard(self, listener: Listener) -> None:
+        self.listeners.discard(listener)
+        for key, table in (
+            (listener.only_user, self.by_user),
+            (listener.channel_id, self.by_channel),
+        ):
+            if key is not None:
+                members = table.get(key)
+                if members is not None:
+                    members.discard(listener)
+                    if not members:
+                        del table[key]
+                return
+        self.org_wide.discard(listener)
+
+    def for_event(self, event: CommittedEvent) -> list[Listener]:
+        """The listeners that may want ``event`` (each still checks ``wants``)."""
+        found = list(self.org_wide)
+        if event.channel_id is not None and (channel := self.by_channel.get(event.channel_id)):
+            found.extend(channel)
+        if event.user_id is not None and (user := self.by_user.get(event.user_id)):
+            found.extend(user)
+        return found
+
+    def for_signal(self, signal: Signal) -> list[Listener]:
+        found = list(self.org_wide)
+        if signal.channel_id is not None and (channel := self.by_channel.get(signal.channel_id)):
+            found.extend(channel)
+        return found
 
 
 class EventHub:
@@ -126,24 +201,29 @@ class EventHub:
 
     @asynccontextmanager
     async def listen(
-        self, org_id: uuid.UUID, *, only_user: uuid.UUID | None = None
+        self,
+        org_id: uuid.UUID,
+        *,
+        only_user: uuid.UUID | None = None,
+        channel_id: uuid.UUID | None = None,
     ) -> AsyncIterator[Listener]:
         """Receive the org's events while inside; the bus subscription is live on entry and
         ``listener.start_seq`` says from where the listener's stream is complete. With
-        ``only_user``, only events whose ``user_id`` is that user (and no signals)."""
+        ``only_user``, only events whose ``user_id`` is that user (and no signals); with
+        ``channel_id``, only that channel's events and signals."""
         feed = self._feeds.get(org_id)
         if feed is None:
             feed = self._feeds[org_id] = _OrgFeed()
             feed.task = asyncio.create_task(self._pump(org_id, feed))
-        listener = Listener(self._queue_size, only_user)
+        listener = Listener(self._queue_size, only_user, channel_id)
         if feed.ready.is_set():
             listener.start_seq = feed.last_seq  # no await since: nothing delivered between
-        feed.listeners.add(listener)
+        feed.add(listener)
         try:
             await feed.ready.wait()
             yield listener
         finally:
-            feed.listeners.discard(listener)
+            feed.discard(listener)
             if not feed.listeners and self._feeds.get(org_id) is feed:
                 await self._stop(org_id)
 
@@ -184,7 +264,7 @@ class EventHub:
 
     async def _receive(self, org_id: uuid.UUID, feed: _OrgFeed, message: BusMessage) -> None:
         if isinstance(message, Signal):
-            for listener in tuple(feed.listeners):
+            for listener in feed.for_signal(message):
                 listener.signal(message)
             return
         if message.seq <= feed.last_seq:
@@ -214,9 +294,13 @@ class EventHub:
     def _deliver(self, feed: _OrgFeed, event: CommittedEvent) -> None:
         feed.last_seq = event.seq
         metrics.observe_lag(event.created_at)
-        for listener in tuple(feed.listeners):
-            if listener.start_seq is not None and event.seq > listener.start_seq:
-                listener.offer(event)
+        delivered = 0
+        for listener in feed.for_event(event):
+            start = listener.start_seq
+            if start is not None and event.seq > start and listener.offer(event):
+                delivered += 1
+        if delivered:
+            metrics.EVENTS_DELIVERED.inc(delivered)
 
     async def close(self) -> None:
         for org_id in list(self._feeds):
