@@ -10,10 +10,11 @@ from typing import Annotated, Any
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
-from strawberry.types import Info
+from strawberry.types import ExecutionContext, Info
 
 from workchat.db.base import utcnow
 from workchat.errors import RequestError, RequestErrorCode
@@ -38,6 +39,7 @@ from workchat.graphql.orgs.queries import OrgQueries
 from workchat.graphql.presence_activity import PresenceActivity
 from workchat.graphql.search.queries import SearchQueries
 from workchat.graphql.sessions.mutations import SessionMutations
+from workchat.graphql.stream_runner import StreamRunner
 from workchat.graphql.throttle import check_subscription
 from workchat.graphql.tokens.mutations import TokenMutations
 from workchat.graphql.tokens.types import ApiTokenNode
@@ -118,6 +120,11 @@ Subscription = _merged(
 
 
 class WorkchatSchema(strawberry.Schema):
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return StreamRunner(execution_context, extensions)
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Expected errors are not server faults; ErrorCodes logs the unexpected ones once,
         with the request id."""
