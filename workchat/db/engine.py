@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
 
 from workchat import metrics
 from workchat.db.group_commit import AFTER_COMMIT, GroupCommitter, run_hooks
+from workchat.db.sqlite_one_hop import use_one_hop_cursors
 from workchat.settings import Settings
 
 
@@ -51,6 +52,7 @@ def _configure_sqlite(engine: AsyncEngine, settings: Settings, *, begin: str) ->
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy emit BEGIN itself so writers can take the lock up front.
         dbapi_connection.isolation_level = None
+        use_one_hop_cursors(dbapi_connection)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
