@@ -136,6 +136,28 @@ async def _is_member(session: AsyncSession, viewer: Viewer, channel: Channel) ->
     )
 
 
+async def preload_channel_and_membership(
+    session: AsyncSession, viewer: Viewer, channel_id: uuid.UUID
+) -> tuple[Channel | None, Membership | None]:
+    """Load the channel and the viewer's membership of it in one statement, into the
+    session's identity map: while the caller holds the returned rows (the map is weak), the
+    ``access_channel`` and membership checks that follow find both there instead of asking
+    the database twice (the post hot path). The checks still decide; this only loads."""
+    if viewer.user_id is None:
+        return None, None
+    row = (
+        await session.execute(
+            select(Channel, Membership)
+            .outerjoin(
+                Membership,
+                and_(Membership.channel_id == Channel.id, Membership.user_id == viewer.user_id),
+            )
+            .where(Channel.id == channel_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
 async def access_channel(
     session: AsyncSession, viewer: Viewer, channel_id: uuid.UUID, *, field: str = "channelId"
 ) -> Channel:

@@ -40,10 +40,17 @@ def find_mentions(body: str, people: list[tuple[uuid.UUID, str]]) -> set[uuid.UU
 
 
 async def record_mentions(
-    session: AsyncSession, message_id: uuid.UUID, channel_id: uuid.UUID, body: str
+    session: AsyncSession,
+    message_id: uuid.UUID,
+    channel_id: uuid.UUID,
+    body: str,
+    *,
+    new_message: bool = False,
 ) -> set[uuid.UUID]:
-    """Replace the message's mentions with the channel members its body names."""
-    await session.execute(delete(Mention).where(Mention.message_id == message_id))
+    """Replace the message's mentions with the channel members its body names (a
+    ``new_message`` has none to replace: no DELETE)."""
+    if not new_message:
+        await session.execute(delete(Mention).where(Mention.message_id == message_id))
     if "@" not in body:
         return set()
     rows = await session.execute(

@@ -11,7 +11,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workchat.access import access_channel, access_message, require_user
+from workchat.access import (
+    access_channel,
+    access_message,
+    preload_channel_and_membership,
+    require_user,
+)
 from workchat.actions.channels import require_member, require_writable
 from workchat.actions.mentions import record_mentions
 from workchat.actions.unit import unit_of_work
@@ -112,6 +117,8 @@ async def post_message(
     try:
         async with unit_of_work(services, viewer) as unit:
             session = unit.session
+            # Held, so the checks below find both rows in the session (one statement).
+            _preloaded = await preload_channel_and_membership(session, viewer, channel_id)
             channel = await access_channel(session, viewer, channel_id)
             require_writable(channel)
             await require_member(session, viewer, channel)
@@ -172,7 +179,9 @@ async def post_message(
             )
             session.add(message)
             await session.flush()
-            mentioned = await record_mentions(session, message.id, channel.id, body)
+            mentioned = await record_mentions(
+                session, message.id, channel.id, body, new_message=True
+            )
             if root is not None:
                 # In SQL, not from the loaded row: concurrent replies must not lose a count.
                 await session.execute(

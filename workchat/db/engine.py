@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
 
 from workchat import metrics
 from workchat.db.group_commit import AFTER_COMMIT, GroupCommitter, run_hooks
+from workchat.db.sqlite_one_hop import use_one_hop_cursors
 from workchat.settings import Settings
 
 
@@ -51,6 +52,7 @@ def _configure_sqlite(engine: AsyncEngine, settings: Settings, *, begin: str) ->
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy emit BEGIN itself so writers can take the lock up front.
         dbapi_connection.isolation_level = None
+        use_one_hop_cursors(dbapi_connection)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -76,7 +78,10 @@ class Database:
         self.url = normalize_url(url or settings.database_url)
         self.is_sqlite = self.url.startswith("sqlite")
         if self.is_sqlite:
-            self.engine = create_async_engine(self.url)
+            # Readers run side by side in WAL. The default pool (5 + 10 overflow) closed
+            # each connection over five on return and opened a new one (a thread, a connect
+            # and the PRAGMAs below) per request at 32 clients: that showed in the profile.
+            self.engine = create_async_engine(self.url, pool_size=20, max_overflow=20)
             _configure_sqlite(self.engine, settings, begin="BEGIN")
             self.write_engine = create_async_engine(self.url)
             _configure_sqlite(self.write_engine, settings, begin="BEGIN IMMEDIATE")

@@ -10,6 +10,7 @@ import hashlib
 import math
 import time
 import uuid
+from time import monotonic  # the module's `time` is replaced by tests' clocks
 
 from limits import RateLimitItem, RateLimitItemPerSecond, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -48,6 +49,29 @@ def storage_url(settings: Settings) -> str:
     return url
 
 
+class SweepingMemoryStorage(MemoryStorage):
+    """limits' in-process storage, sweeping expired entries at most once per second.
+
+    The library starts its sweep after every hit, and the sweep sends each key's entries to
+    a thread (``asyncio.to_thread``): with many users that was a thread-pool hand-off per key
+    per request, ~15% of the server's CPU on the post path. Counting does not depend on the
+    sweep (a hit checks expiry itself); it only frees memory, so once a second is enough.
+    """
+
+    SWEEP_EVERY = 1.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._next_sweep = 0.0
+
+    async def _MemoryStorage__schedule_expiry(self) -> None:
+        now = monotonic()
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + self.SWEEP_EVERY
+        await super()._MemoryStorage__schedule_expiry()  # type: ignore[misc]
+
+
 def _storage(url: str, prefix: str) -> Storage:
     if url.startswith(("redis://", "rediss://")):
         # redis-py (already a dependency) rather than the default coredis client.
@@ -55,7 +79,7 @@ def _storage(url: str, prefix: str) -> Storage:
             "async+" + url, implementation="redispy", key_prefix=f"{prefix}:ratelimit"
         )
     if url == "memory://":
-        return MemoryStorage()
+        return SweepingMemoryStorage()
     raise ValueError(f"unsupported rate-limit storage {url!r} (memory:// or redis://)")
 
 

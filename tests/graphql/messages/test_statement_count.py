@@ -127,3 +127,38 @@ async def test_channel_page_statement_count_is_constant(
     print("\n".join(large))
     assert len(queries(large)) == len(queries(small)), "\n".join(large)
     assert len(queries(large)) <= MAX_STATEMENTS, "\n".join(queries(large))
+
+
+POST = """mutation($input: PostMessageInput!) {
+    postMessage(input: $input) { message { id seq } }
+}"""
+# Authentication (no credential cache here), channel+membership, idempotency key, seq,
+# message, audit head + entry, event head + event; a mention adds the members' names and
+# the mention rows. PostgreSQL adds the per-org advisory lock (SQLite's writer holds the
+# database lock already).
+MAX_POST_STATEMENTS = 9
+MAX_MENTIONING_POST_STATEMENTS = 11
+
+
+async def test_post_statement_count(
+    gql: GraphQLClient, services: Services, personas: Personas
+) -> None:
+    """A post (authentication, access checks, seq, row, mentions, audit entry, event) costs
+    a small fixed number of statements, with or without an "@"."""
+    channel = await make_channel(services, personas.alice, "posts", members=(personas.bob,))
+    token = await gql.token_for(personas.bob)
+    counts = []
+    for body, key in (("hello", "k1"), ("hi @Alice and @nobody", "k2")):
+        with recording(services) as statements:
+            result = await gql.execute(
+                POST,
+                {"input": {"channelId": cid(channel), "body": body, "clientMutationId": key}},
+                token=token,
+            )
+        assert not result.get("errors"), result
+        print(f"\n{body!r}: {len(queries(statements))}")
+        print("\n".join(statements))
+        counts.append(len(queries(statements)))
+    lock = 1 if services.db.dialect == "postgresql" else 0
+    assert counts[0] <= MAX_POST_STATEMENTS + lock
+    assert counts[1] <= MAX_MENTIONING_POST_STATEMENTS + lock

@@ -1,0 +1,63 @@
+"""SQLite statements make one trip to aiosqlite's worker thread each, and still answer what
+SQLAlchemy reads back: rows, rowcount, lastrowid, and the DBAPI's errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from workchat.services import Services
+
+
+@pytest.fixture(autouse=True)
+def sqlite_only(backend: str) -> None:
+    if backend != "sqlite":
+        pytest.skip("SQLite only")
+
+
+@contextmanager
+def counting_trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+    """Every function aiosqlite runs on a connection's worker thread while inside."""
+    trips: list[Any] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        trips.append(fn)
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    yield trips
+
+
+async def test_a_statement_is_one_trip(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with services.db.read_session() as session:
+        await session.execute(text("SELECT 1"))  # BEGIN and a pooled connection, first
+        with counting_trips(monkeypatch) as trips:
+            rows = (await session.execute(text("SELECT 1 UNION ALL SELECT 2"))).all()
+        assert [tuple(row) for row in rows] == [(1,), (2,)]
+        assert len(trips) == 1
+
+
+async def test_rowcount_lastrowid_and_errors(services: Services) -> None:
+    async with services.db.write_session() as session, session.begin():
+        await session.execute(text("CREATE TEMP TABLE hop (id INTEGER PRIMARY KEY, v TEXT)"))
+        inserted = await session.execute(text("INSERT INTO hop (v) VALUES ('a')"))
+        assert inserted.lastrowid == 1
+        await session.execute(text("INSERT INTO hop (v) VALUES (:v)"), [{"v": "b"}, {"v": "c"}])
+        updated = await session.execute(text("UPDATE hop SET v = 'z' WHERE id > 1"))
+        assert updated.rowcount == 2
+        returned = await session.execute(text("DELETE FROM hop WHERE id = 3 RETURNING v"))
+        assert returned.scalar_one() == "z"
+        values = (await session.execute(text("SELECT v FROM hop ORDER BY id"))).scalars()
+        assert list(values) == ["a", "z"]
+        with pytest.raises(IntegrityError):
+            async with session.begin_nested():
+                await session.execute(text("INSERT INTO hop (id, v) VALUES (1, 'again')"))
+        assert (await session.execute(text("SELECT count(*) FROM hop"))).scalar_one() == 2
+        await session.execute(text("DROP TABLE temp.hop"))
