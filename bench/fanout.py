@@ -49,6 +49,7 @@ from bench.load_smoke import (  # noqa: E402
     ADMIN_PASSWORD,
     RESULTS,
     server_env,
+    stop,
     wait_ready,
     workchat,
 )
@@ -380,11 +381,7 @@ def measure(
             worker.join(timeout=30)
             if worker.is_alive():
                 worker.kill()
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server, timeout=30)
     _summarize(run, results, sent)
     return run
 
@@ -488,8 +485,7 @@ def setup(args: argparse.Namespace, env: dict[str, str]) -> tuple[list[str], str
             tokens.append(token["accessToken"])
             graphql(base, JOIN, {"id": channel["id"]}, tokens[-1])
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server, timeout=30)
     return tokens, channel["id"]
 
 

@@ -42,6 +42,7 @@ from load_smoke import (  # noqa: E402
     RESULTS,
     free_port,
     server_env,
+    stop,
     wait_ready,
     workchat,
 )
@@ -201,11 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             wait_ready(base, server, log)
             rows = asyncio.run(run(base, args.rounds))
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop(server)
 
     table = [row for row in rows if "bytes" in row]
     print_table(table)

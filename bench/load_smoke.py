@@ -84,6 +84,16 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
     raise SystemExit(f"load: the server did not become ready; see {log}")
 
 
+def stop(server: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    """Ask the server to shut down (SIGTERM), and kill it if it has not within ``timeout``."""
+    server.terminate()
+    try:
+        server.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 def read_stats(prefix: Path) -> list[dict[str, str]]:
     with open(f"{prefix}_stats.csv", newline="") as handle:
         return list(csv.DictReader(handle))
@@ -182,11 +192,7 @@ def main(argv: list[str] | None = None) -> int:
                 check=False,
             )
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop(server)
 
     rows = read_stats(prefix)
     named = [row for row in rows if row["Name"] != "Aggregated"]

@@ -12,24 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.process import free_port
 from tests.support.settings import POSTGRES_URL
 from tests.test_cli import ADMIN_PASSWORD, db_path, run  # noqa: F401  (db_path is a fixture)
 from workchat import cli
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-PORTS = range(24500, 24600)  # this module's share of the docs helper's range
 
 
 def closed_port() -> int:
-    """A loopback port in our range that nothing listens on."""
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 24500-24599")
+    """A loopback port that nothing listens on (bound and released)."""
+    return free_port()
 
 
 def one_line(err: str) -> str:

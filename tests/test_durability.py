@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +23,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.support.personas import Persona, Personas, as_user
+from tests.support.process import free_port
 from tests.support.settings import PASSWORD, SECRET
 from workchat.actions import channels as ch
 from workchat.audit import verify_chain
@@ -33,7 +33,6 @@ from workchat.services import Services
 
 pytestmark = pytest.mark.slow
 
-PORTS = range(18300, 18400)  # this suite's port range on shared machines
 POSTERS = 4
 PER_POSTER = 30
 KILL_AFTER = (30, 75)  # acknowledged posts (of 120) after which the server is killed
@@ -48,22 +47,11 @@ LOGIN = """mutation($email: String!, $password: String!) {
 }"""
 
 
-def _free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 18300-18399")
-
-
 class Server:
     """``workchat serve`` as a child process that can be killed and started again."""
 
     def __init__(self, database_url: str, data_dir: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/graphql"
         self.up = asyncio.Event()  # set while a started server is listening
         self.kills = 0
