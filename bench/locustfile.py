@@ -162,6 +162,8 @@ class Subscriptions:
                         exception=exc,
                     )
                 return
+            if not raw:  # the socket closed (the run is ending, or the server said 1012)
+                return
             message = json.loads(raw)
             kind = message.get("type")
             if kind == "ping":
