@@ -49,7 +49,7 @@ from bench.load_smoke import (  # noqa: E402
     ADMIN_PASSWORD,
     RESULTS,
     server_env,
-    stop,
+    stop_server,
     wait_ready,
     workchat,
 )
@@ -381,7 +381,7 @@ def measure(
             worker.join(timeout=30)
             if worker.is_alive():
                 worker.kill()
-        stop(server, timeout=30)
+        stop_server(server, timeout=30)
     _summarize(run, results, sent)
     return run
 
@@ -485,7 +485,7 @@ def setup(args: argparse.Namespace, env: dict[str, str]) -> tuple[list[str], str
             tokens.append(token["accessToken"])
             graphql(base, JOIN, {"id": channel["id"]}, tokens[-1])
     finally:
-        stop(server, timeout=30)
+        stop_server(server, timeout=30)
     return tokens, channel["id"]
 
 

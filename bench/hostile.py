@@ -42,7 +42,7 @@ from load_smoke import (  # noqa: E402
     RESULTS,
     free_port,
     server_env,
-    stop,
+    stop_server,
     wait_ready,
     workchat,
 )
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
             wait_ready(base, server, log)
             rows = asyncio.run(run(base, args.rounds))
         finally:
-            stop(server)
+            stop_server(server)
 
     table = [row for row in rows if "bytes" in row]
     print_table(table)

@@ -84,7 +84,7 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
     raise SystemExit(f"load: the server did not become ready; see {log}")
 
 
-def stop(server: subprocess.Popen[bytes], timeout: float = 20) -> None:
+def stop_server(server: subprocess.Popen[bytes], timeout: float = 20) -> None:
     """Ask the server to shut down (SIGTERM), and kill it if it has not within ``timeout``."""
     server.terminate()
     try:
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
                 check=False,
             )
         finally:
-            stop(server)
+            stop_server(server)
 
     rows = read_stats(prefix)
     named = [row for row in rows if row["Name"] != "Aggregated"]

@@ -48,7 +48,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load_smoke import free_port, server_env, stop, wait_ready, workchat
+from load_smoke import free_port, server_env, stop_server, wait_ready, workchat
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -512,7 +512,7 @@ def bench_backend(
                             "top_self": summarize_profile(profile_out),
                         }
     finally:
-        stop(server)
+        stop_server(server)
     return {"rows": rows, "profiles": profiles}
 
 

@@ -45,7 +45,7 @@ import httpx
 # The server start-up the load smoke uses: cheap password hashes, rate limits far above one
 # client's (the fuzzer is here to reach the resolvers; tests cover the limits).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from load_smoke import free_port, server_env, stop, wait_ready, workchat
+from load_smoke import free_port, server_env, stop_server, wait_ready, workchat
 
 ADMIN_EMAIL = "admin@fuzz.example.com"
 MEMBER_EMAIL = "bob@fuzz.example.com"
@@ -342,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
                 reports = fuzz(client, token, args.examples, args.negative, seed)
             elapsed = time.monotonic() - started
         finally:
-            stop(server)
+            stop_server(server)
         server_log = log.read_text(errors="replace")
 
     print_table(reports)
