@@ -43,6 +43,7 @@ import time
 import urllib.request
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -385,17 +386,20 @@ def start_profile(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes
     )
 
 
+def collapsed_stacks(path: Path) -> Iterator[tuple[list[str], int]]:
+    """(frames, sample count) per line of a py-spy raw (collapsed) file."""
+    for line in path.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if stack:
+            yield stack.split(";"), int(count_text)
+
+
 def summarize_profile(path: Path, top: int = 25) -> list[tuple[str, float, float]]:
     """(frame, self %, total %) of the hottest frames of a py-spy raw (collapsed) file."""
     self_counts: Counter[str] = Counter()
     total_counts: Counter[str] = Counter()
     samples = 0
-    for line in path.read_text().splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack:
-            continue
-        count = int(count_text)
-        frames = stack.split(";")
+    for frames, count in collapsed_stacks(path):
         samples += count
         self_counts[frames[-1]] += count
         for frame in set(frames):
@@ -412,13 +416,9 @@ def top_inclusive(path: Path, needles: tuple[str, ...]) -> list[tuple[str, float
     """Inclusive share of the frames whose name contains one of ``needles``."""
     totals: Counter[str] = Counter()
     samples = 0
-    for line in path.read_text().splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        if not stack:
-            continue
-        count = int(count_text)
+    for frames, count in collapsed_stacks(path):
         samples += count
-        for frame in set(stack.split(";")):
+        for frame in set(frames):
             if any(needle in frame for needle in needles):
                 totals[frame] += count
     return [(frame, 100 * count / max(samples, 1)) for frame, count in totals.most_common(40)]

@@ -5,7 +5,6 @@ description is refused, so the reference never has holes."""
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from pathlib import Path
@@ -30,7 +29,7 @@ from graphql.utilities import ast_from_value
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from source_comments import comments_above, write_or_check  # noqa: E402
+from source_comments import comments_above, generator_main  # noqa: E402
 
 from workchat.errors import ErrorCode, RequestErrorCode  # noqa: E402
 
@@ -237,10 +236,7 @@ def render() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
-    args = parser.parse_args()
-    return write_or_check(TARGET, render(), check=args.check, command=COMMAND)
+    return generator_main(__doc__, TARGET, render, COMMAND)
 
 
 if __name__ == "__main__":

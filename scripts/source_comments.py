@@ -3,7 +3,9 @@ settings and the request error codes are documented (the reference generators us
 
 from __future__ import annotations
 
+import argparse
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -48,3 +50,13 @@ def write_or_check(path: Path, text: str, *, check: bool, command: str) -> int:
         return 0
     path.write_text(text, encoding="utf-8")
     return 0
+
+
+def generator_main(
+    description: str | None, path: Path, render: Callable[[], str], command: str
+) -> int:
+    """The command line of a generated page: write it, or with ``--check`` only compare."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--check", action="store_true", help="fail if the file is out of date")
+    args = parser.parse_args()
+    return write_or_check(path, render(), check=args.check, command=command)

@@ -8,6 +8,7 @@ import asyncio
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +76,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return test_settings(tmp_path / "data", database_url=database_url)
 
 
-@pytest.fixture
-async def services(settings: Settings) -> AsyncIterator[Services]:
+@asynccontextmanager
+async def running_services(settings: Settings) -> AsyncIterator[Services]:
     services = Services.create(settings)
     await services.start()
     try:
@@ -86,14 +87,16 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
 
 
 @pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    async with running_services(settings) as services:
+        yield services
+
+
+@pytest.fixture
 async def second_services(settings: Settings) -> AsyncIterator[Services]:
     """Another process's services on the same database (its own engine and pool)."""
-    other = Services.create(settings)
-    await other.start()
-    try:
+    async with running_services(settings) as other:
         yield other
-    finally:
-        await other.close()
 
 
 @pytest.fixture
