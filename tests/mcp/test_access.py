@@ -78,7 +78,7 @@ async def test_revoked_token_is_refused_with_a_fix(services: Services, personas:
         refused = await error(client, "post_message", channel="#general", body="hi")
         who = await error(client, "whoami")
     assert refused.startswith("UNAUTHENTICATED: API token has been revoked")
-    assert "createApiToken" in refused and "WORKCHAT_TOKEN" in refused
+    assert "workchat create-api-token" in refused and "WORKCHAT_TOKEN" in refused
     assert who.startswith("UNAUTHENTICATED: ")
     assert await snapshot(services) == before
 
