@@ -11,7 +11,7 @@ from tests.support.graphql_client import gid
 from tests.support.mcp import agent, api_token, call, error
 from tests.support.personas import Personas, as_user
 from workchat.actions.channels import archive_channel
-from workchat.actions.messages import delete_message
+from workchat.actions.messages import MAX_CLIENT_MUTATION_ID, delete_message
 from workchat.db.models import Message, Reaction
 from workchat.mcp import server
 from workchat.services import Services
@@ -114,6 +114,41 @@ async def test_post_message_with_idempotency_key_posts_once(
         )
     assert first["id"] == again["id"]
     assert await count_rows(services, Message, body="once") == 1
+
+
+async def test_idempotency_key_length_is_the_apis(
+    services: Services, personas: Personas, bob_token: str
+) -> None:
+    """The schema an agent sees bounds the key as the API does: the longest key works, a
+    longer one is refused by the input schema before anything runs."""
+    channel = await general(services, personas.alice)
+    root = await post(services, personas.alice, channel, "root")
+    async with agent(services, bob_token) as client:
+        tools = {tool.name: tool for tool in await client.list_tools()}
+        longest = "k" * MAX_CLIENT_MUTATION_ID
+        posted = await call(
+            client, "post_message", channel="#general", body="long key", idempotency_key=longest
+        )
+        replied = await call(
+            client,
+            "reply_to_thread",
+            message=gid("Message", root.id),
+            body="long key reply",
+            idempotency_key="r" * MAX_CLIENT_MUTATION_ID,
+        )
+        before = await snapshot(services)
+        too_long = await client.call_tool(
+            "post_message",
+            {"channel": "#general", "body": "x", "idempotency_key": longest + "k"},
+            raise_on_error=False,
+        )
+        after = await snapshot(services)
+    for name in ("post_message", "reply_to_thread"):
+        key = tools[name].input_schema["properties"]["idempotency_key"]
+        assert key["anyOf"][0]["maxLength"] == MAX_CLIENT_MUTATION_ID, name
+    assert posted["body"] == "long key" and replied["is_reply"]
+    assert too_long.is_error
+    assert after == before
 
 
 async def test_post_message_errors_change_nothing(

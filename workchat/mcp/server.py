@@ -52,7 +52,7 @@ IdempotencyKey = Annotated[
     Field(
         description="Any unique string (e.g. a UUID). Retrying with the same key within 24 h "
         "returns the first result instead of posting again.",
-        max_length=200,
+        max_length=64,  # the API's limit for clientMutationId
     ),
 ]
 Emoji = Annotated[
