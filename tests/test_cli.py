@@ -274,6 +274,108 @@ def test_create_user_with_taken_email_exits_1(
     assert rows(acme, "SELECT count(*) FROM users") == [(1,)]
 
 
+def _add_bot(monkeypatch: pytest.MonkeyPatch) -> None:
+    code = run(
+        monkeypatch,
+        "create-user",
+        "--org",
+        "Acme",
+        "--email",
+        "bot@example.com",
+        "--name",
+        "Release Bot",
+        "--password-stdin",
+        stdin="bots-password\n",
+    )
+    assert code == 0
+
+
+def test_create_api_token_prints_a_working_secret_once(
+    acme: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """create-api-token prints only the secret on stdout (for WORKCHAT_TOKEN=$(...)); it
+    authenticates as that user with the scopes asked for, stored hashed, audited as the CLI."""
+    import asyncio
+
+    from workchat.auth.authenticate import authenticate
+    from workchat.auth.secrets import token_hash
+    from workchat.settings import Settings
+
+    _add_bot(monkeypatch)
+    capsys.readouterr()
+    code = run(
+        monkeypatch,
+        "create-api-token",
+        "--org",
+        "Acme",
+        "--email",
+        "BOT@example.com",
+        "--name",
+        "release bot",
+        "--scope",
+        "read",
+    )
+    out, err = capsys.readouterr()
+    assert code == 0
+    secret = out.strip()
+    assert out == secret + "\n" and secret.startswith("wct_")
+    assert "shown only this once" in err and "bot@example.com" in err
+    [(bot_id,)] = rows(acme, "SELECT id FROM users WHERE email = 'bot@example.com'")
+    [(user_id, name, stored, scopes)] = rows(
+        acme, "SELECT user_id, name, token_hash, scopes FROM api_tokens"
+    )
+    assert (user_id, name, json.loads(str(scopes))) == (bot_id, "release bot", ["read"])
+    assert stored == token_hash(secret) and secret not in str(stored)
+    audit = rows(acme, "SELECT action, via, operation, actor_id FROM audit_entries")
+    assert audit[-1] == ("token.create", "cli", "create-api-token", None)
+
+    async def viewer() -> tuple[str, frozenset[str]]:
+        services = Services.create(Settings.from_env())
+        await services.start()
+        try:
+            found = await authenticate(services.db, services.settings, secret, via="mcp")
+        finally:
+            await services.close()
+        return str(found.user_id).replace("-", ""), frozenset(found.scopes)
+
+    assert asyncio.run(viewer()) == (str(bot_id).replace("-", ""), frozenset({"read"}))
+
+
+def test_create_api_token_refusals_write_nothing(
+    acme: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unknown user or org, or the admin scope for a member: exit 1, one line, no token."""
+    _add_bot(monkeypatch)
+    capsys.readouterr()
+    unknown = run(
+        monkeypatch, "create-api-token", "--org", "Acme", "--email", "x@example.com", "--name", "t"
+    )
+    assert (unknown, capsys.readouterr().err) == (
+        1,
+        "error: no user x@example.com in an org named 'Acme'\n",
+    )
+    other_org = run(
+        monkeypatch, "create-api-token", "--org", "Nope", "--email", "a@example.com", "--name", "t"
+    )
+    assert other_org == 1 and "no user a@example.com" in capsys.readouterr().err
+    admin_scope = run(
+        monkeypatch,
+        "create-api-token",
+        "--org",
+        "Acme",
+        "--email",
+        "bot@example.com",
+        "--name",
+        "t",
+        "--scope",
+        "admin",
+    )
+    out, err = capsys.readouterr()
+    assert (admin_scope, out) == (1, "")
+    assert err.startswith("error: ") and "admin scope" in err and "Traceback" not in err
+    assert rows(acme, "SELECT count(*) FROM api_tokens") == [(0,)]
+
+
 def test_export_schema_matches_committed_sdl(
     tmp_path: Path,
     db_path: Path,

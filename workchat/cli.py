@@ -1,5 +1,5 @@
-"""The ``workchat`` command: serve, migrate, create-org, create-user, export-schema, audit,
-events, seed, mcp."""
+"""The ``workchat`` command: serve, migrate, create-org, create-user, create-api-token,
+export-schema, audit, events, seed, mcp."""
 
 from __future__ import annotations
 
@@ -211,6 +211,42 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
             role=args.role,
         )
         print(f"created {user.role} {user.email} ({user.id})")
+        return 0
+
+    return _run(settings, work)
+
+
+def cmd_create_api_token(settings: Settings, args: argparse.Namespace) -> int:
+    """An API token for a user (an agent's, for ``workchat mcp``): the secret alone on stdout,
+    so ``WORKCHAT_TOKEN=$(workchat create-api-token ...)`` works; the rest on stderr."""
+    from workchat.actions.tokens import create_api_token
+    from workchat.actions.validation import clean_email
+    from workchat.db.models import Org, User
+
+    async def work(services: Services) -> int:
+        email = clean_email(args.email)
+        async with services.db.read_session() as session:
+            user_id = await session.scalar(
+                select(User.id)
+                .join(Org, Org.id == User.org_id)
+                .where(Org.name == args.org, User.email == email)
+            )
+        if user_id is None:
+            print(f"error: no user {email} in an org named {args.org!r}", file=sys.stderr)
+            return 1
+        created = await create_api_token(
+            services,
+            system(operation="create-api-token"),
+            user_id=user_id,
+            name=args.name,
+            scopes=args.scope or ["read", "write"],
+        )
+        print(created.secret)
+        print(
+            f"created API token {created.token.name!r} for {email} "
+            f"(scopes: {', '.join(created.token.scopes)}); it is shown only this once",
+            file=sys.stderr,
+        )
         return 0
 
     return _run(settings, work)
@@ -524,6 +560,20 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--role", choices=("admin", "member"), default="member")
     user.add_argument("--password-stdin", action="store_true")
     user.set_defaults(handler=cmd_create_user)
+
+    token = sub.add_parser(
+        "create-api-token", help="create an API token for a user (e.g. an agent's)"
+    )
+    token.add_argument("--org", required=True, help="the org's name")
+    token.add_argument("--email", required=True, help="the user's email")
+    token.add_argument("--name", required=True, help="what the token is for, e.g. release bot")
+    token.add_argument(
+        "--scope",
+        action="append",
+        choices=("read", "write", "admin"),
+        help="repeatable; default read and write",
+    )
+    token.set_defaults(handler=cmd_create_api_token)
 
     export = sub.add_parser("export-schema", help="print the GraphQL SDL")
     export.add_argument("--output", "-o", default="-")

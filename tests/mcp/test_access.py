@@ -3,6 +3,9 @@ missing token is refused with how to fix it."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import AsyncIterator
+
 import pytest
 from fastmcp import Client
 from fastmcp.exceptions import MCPError
@@ -12,6 +15,8 @@ from tests.support.db import snapshot
 from tests.support.graphql_client import gid
 from tests.support.mcp import agent, api_token, call, error, revoke
 from tests.support.personas import Personas
+from workchat.mcp.executor import Data, Variables
+from workchat.mcp.server import create_server
 from workchat.mcp.stdio import remote_server
 from workchat.services import Services
 
@@ -78,7 +83,7 @@ async def test_revoked_token_is_refused_with_a_fix(services: Services, personas:
         refused = await error(client, "post_message", channel="#general", body="hi")
         who = await error(client, "whoami")
     assert refused.startswith("UNAUTHENTICATED: API token has been revoked")
-    assert "createApiToken" in refused and "WORKCHAT_TOKEN" in refused
+    assert "workchat create-api-token" in refused and "WORKCHAT_TOKEN" in refused
     assert who.startswith("UNAUTHENTICATED: ")
     assert await snapshot(services) == before
 
@@ -100,3 +105,38 @@ async def test_url_mode_reports_an_unreachable_server() -> None:
         updates = await error(client, "get_updates", after="c", timeout_seconds=1)
     assert down.startswith("UNAVAILABLE: cannot reach http://127.0.0.1:18599/graphql")
     assert updates.startswith("UNAVAILABLE: ")
+
+
+class _Crashing:
+    """An executor that fails as a bug would, naming a path and a secret."""
+
+    async def execute(self, operation: str, variables: Variables, *, tool: str) -> Data:
+        raise RuntimeError("boom in /srv/workchat/app.py with secret s3cr3t")
+
+    async def subscribe(
+        self, operation: str, variables: Variables, *, tool: str
+    ) -> AsyncIterator[Data]:
+        raise RuntimeError("boom in /srv/workchat/app.py with secret s3cr3t")
+        yield {}  # pragma: no cover - makes this an async generator
+
+
+async def test_unexpected_failures_show_no_details(
+    services: Services, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug below the tools reaches the agent as an error without its text or a traceback:
+    inside the schema as INTERNAL with a request id, outside it masked by the server."""
+    from workchat.actions import users
+
+    async def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom in /srv/workchat/app.py with secret s3cr3t")
+
+    monkeypatch.setattr(users, "list_users", crash)
+    token = await api_token(services, personas.alice, personas.bob)
+    async with agent(services, token) as client:
+        internal = await error(client, "list_users")
+    async with Client(create_server(_Crashing())) as client:
+        masked = await error(client, "whoami")
+        masked_updates = await error(client, "get_updates", after="c", timeout_seconds=1)
+    assert re.fullmatch(r"INTERNAL: the server failed \(request id [0-9a-f]{32}\)", internal)
+    for text in (internal, masked, masked_updates):
+        assert "boom" not in text and "/srv" not in text and "s3cr3t" not in text, text

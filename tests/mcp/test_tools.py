@@ -9,8 +9,11 @@ from tests.support.chat import general, make_channel, post
 from tests.support.db import audit_entries, count_rows, snapshot
 from tests.support.graphql_client import gid
 from tests.support.mcp import agent, api_token, call, error
-from tests.support.personas import Personas
+from tests.support.personas import Personas, as_user
+from workchat.actions.channels import archive_channel
+from workchat.actions.messages import MAX_CLIENT_MUTATION_ID, delete_message
 from workchat.db.models import Message, Reaction
+from workchat.mcp import server
 from workchat.services import Services
 
 
@@ -111,6 +114,41 @@ async def test_post_message_with_idempotency_key_posts_once(
         )
     assert first["id"] == again["id"]
     assert await count_rows(services, Message, body="once") == 1
+
+
+async def test_idempotency_key_length_is_the_apis(
+    services: Services, personas: Personas, bob_token: str
+) -> None:
+    """The schema an agent sees bounds the key as the API does: the longest key works, a
+    longer one is refused by the input schema before anything runs."""
+    channel = await general(services, personas.alice)
+    root = await post(services, personas.alice, channel, "root")
+    async with agent(services, bob_token) as client:
+        tools = {tool.name: tool for tool in await client.list_tools()}
+        longest = "k" * MAX_CLIENT_MUTATION_ID
+        posted = await call(
+            client, "post_message", channel="#general", body="long key", idempotency_key=longest
+        )
+        replied = await call(
+            client,
+            "reply_to_thread",
+            message=gid("Message", root.id),
+            body="long key reply",
+            idempotency_key="r" * MAX_CLIENT_MUTATION_ID,
+        )
+        before = await snapshot(services)
+        too_long = await client.call_tool(
+            "post_message",
+            {"channel": "#general", "body": "x", "idempotency_key": longest + "k"},
+            raise_on_error=False,
+        )
+        after = await snapshot(services)
+    for name in ("post_message", "reply_to_thread"):
+        key = tools[name].input_schema["properties"]["idempotency_key"]
+        assert key["anyOf"][0]["maxLength"] == MAX_CLIENT_MUTATION_ID, name
+    assert posted["body"] == "long key" and replied["is_reply"]
+    assert too_long.is_error
+    assert after == before
 
 
 async def test_post_message_errors_change_nothing(
@@ -248,3 +286,60 @@ async def test_mark_read_clears_unread(
     assert partly["unread_count"] == 1
     assert fully["unread_count"] == 0
     assert not_member.startswith("NOT_A_MEMBER: ")
+
+
+async def test_channel_by_name_finds_archived_channels_past_the_first_page(
+    services: Services, personas: Personas, bob_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ops = await make_channel(services, personas.alice, "ops", members=(personas.bob,))
+    await post(services, personas.alice, ops, "the runbook")
+    await archive_channel(services, as_user(personas.alice), ops.id)
+    for n in range(3):  # names containing "ops" that sort before it
+        await make_channel(services, personas.alice, f"devops-{n}")
+    monkeypatch.setattr(server, "CHANNEL_PAGE", 2)  # so #ops is on the second page
+    before = await snapshot(services)
+    async with agent(services, bob_token) as client:
+        read = await call(client, "read_channel", channel="#OPS")
+        refused = await error(client, "post_message", channel="#ops", body="hi")
+    assert read["channel"]["id"] == gid("Channel", ops.id) and read["channel"]["is_archived"]
+    assert [m["body"] for m in read["messages"]] == ["the runbook"]
+    assert refused.startswith("CHANNEL_ARCHIVED: ")
+    assert await snapshot(services) == before
+
+
+async def test_writes_refused_in_archived_channels_deleted_threads_and_unjoined_channels(
+    services: Services, personas: Personas, bob_token: str
+) -> None:
+    channel = await general(services, personas.alice)
+    ops = await make_channel(services, personas.alice, "ops", members=(personas.bob,))
+    archived_root = await post(services, personas.alice, ops, "old news")
+    await archive_channel(services, as_user(personas.alice), ops.id)
+    gone = await post(services, personas.alice, channel, "gone soon")
+    await delete_message(services, as_user(personas.alice), gone.id)
+    design = await make_channel(services, personas.alice, "design")  # bob is not in it
+    elsewhere = await post(services, personas.alice, design, "mockups")
+    before = await snapshot(services)
+    async with agent(services, bob_token) as client:
+        archived_post = await error(client, "post_message", channel="#ops", body="hi")
+        archived_reply = await error(
+            client, "reply_to_thread", message=gid("Message", archived_root.id), body="hi"
+        )
+        archived_react = await error(
+            client, "add_reaction", message=gid("Message", archived_root.id), emoji="👍"
+        )
+        deleted_thread = await error(
+            client, "reply_to_thread", message=gid("Message", gone.id), body="hi"
+        )
+        deleted_react = await error(
+            client, "add_reaction", message=gid("Message", gone.id), emoji="👍"
+        )
+        not_member = await error(
+            client, "reply_to_thread", message=gid("Message", elsewhere.id), body="hi"
+        )
+    assert archived_post.startswith("CHANNEL_ARCHIVED: ")
+    assert archived_reply.startswith("CHANNEL_ARCHIVED: ")
+    assert archived_react.startswith("CHANNEL_ARCHIVED: ")
+    assert deleted_thread.startswith("THREAD_NOT_FOUND: ")
+    assert deleted_react.startswith("MESSAGE_DELETED: ")
+    assert not_member.startswith("NOT_A_MEMBER: ")
+    assert await snapshot(services) == before

@@ -4,16 +4,22 @@ over exactly once across calls, waits when nothing is new, and stays inside the 
 from __future__ import annotations
 
 import asyncio
+import uuid
+from contextlib import AsyncExitStack
+from dataclasses import replace
 from typing import Any
 
+import pytest
 from fastmcp import Client
 
 from tests.support.chat import general, make_channel, post
 from tests.support.graphql_client import gid
 from tests.support.mcp import agent, api_token, call
-from tests.support.personas import Personas, as_user
+from tests.support.personas import Personas, as_user, create_personas
+from tests.support.settings import POSTGRES_URL, REDIS_URL
 from workchat.actions.reactions import add_reaction
 from workchat.services import Services
+from workchat.settings import Settings
 
 WAIT = 10  # seconds a call may wait for the first event; far above what it takes
 
@@ -107,3 +113,53 @@ async def test_eve_gets_no_updates_from_acme(services: Services, personas: Perso
         idle = await call(client, "get_updates", after=events[-1]["cursor"], timeout_seconds=0)
     assert [e["message"]["id"] for e in events] == [gid("Message", own.id)]
     assert idle["events"] == []
+
+
+async def listening(services: Services, org_id: uuid.UUID) -> None:
+    """Until a listener of the org is live in this process's hub."""
+    while True:
+        feed = services.hub._feeds.get(org_id)
+        if feed is not None and feed.ready.is_set() and feed.listeners:
+            return
+        await asyncio.sleep(0.01)
+
+
+BUSES = ([REDIS_URL] if REDIS_URL else []) + (
+    [POSTGRES_URL.replace("postgresql://", "postgres://")] if POSTGRES_URL else []
+)
+
+
+@pytest.mark.skipif(not BUSES, reason="needs a Redis or PostgreSQL bus")
+@pytest.mark.parametrize("bus", BUSES)
+async def test_posts_through_another_process_arrive_once(
+    bus: str, backend: str, settings: Settings
+) -> None:
+    """Scale-out: the agent's server and the one people post through share PostgreSQL and a
+    Redis (or PostgreSQL) bus; get_updates hands over every post of the other process once."""
+    if backend != "postgres":
+        pytest.skip("several processes share PostgreSQL, not an SQLite file")
+    shared = replace(settings, broadcast_url=bus)
+    async with AsyncExitStack() as stack:
+        here, there = Services.create(shared), Services.create(shared)
+        for process in (here, there):
+            await process.start()
+            stack.push_async_callback(process.close)
+        personas = await create_personas(there)
+        channel = await general(there, personas.alice)
+        token = await api_token(here, personas.alice, personas.bob)
+        async with agent(here, token) as client:
+            start = await call(client, "get_updates", timeout_seconds=0)
+            sent = [await post(there, personas.alice, channel, f"m{n}") for n in range(5)]
+            events, cursor = await updates_until(client, start["cursor"], len(sent))
+            idle = await call(client, "get_updates", after=cursor, timeout_seconds=0)
+            # A call already waiting is woken by the bus, not by a later call's replay: post
+            # only once its listener is live in the agent's process.
+            waiting = asyncio.create_task(
+                call(client, "get_updates", after=cursor, timeout_seconds=60)
+            )
+            await asyncio.wait_for(listening(here, personas.alice.org_id), timeout=WAIT)
+            last = await post(there, personas.alice, channel, "while waiting")
+            woken = await asyncio.wait_for(waiting, timeout=WAIT)
+    assert [e["message"]["id"] for e in events] == [gid("Message", m.id) for m in sent]
+    assert idle["events"] == []
+    assert [e["message"]["id"] for e in woken["events"]] == [gid("Message", last.id)]

@@ -32,9 +32,9 @@ Data = dict[str, Any]
 Variables = Mapping[str, Any]
 
 FIX_TOKEN = (
-    f"Use a live workchat API token (it starts with {API_TOKEN_PREFIX}; an admin creates one "
-    "with the createApiToken mutation) in WORKCHAT_TOKEN for stdio, or as "
-    "'Authorization: Bearer <token>' over HTTP."
+    f"Use a live workchat API token (it starts with {API_TOKEN_PREFIX}; create one with "
+    "`workchat create-api-token` or an admin's createApiToken mutation) in WORKCHAT_TOKEN for "
+    "stdio, or as 'Authorization: Bearer <token>' over HTTP."
 )
 NO_TOKEN = f"UNAUTHENTICATED: no API token was given. {FIX_TOKEN}"
 

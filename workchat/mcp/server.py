@@ -52,7 +52,7 @@ IdempotencyKey = Annotated[
     Field(
         description="Any unique string (e.g. a UUID). Retrying with the same key within 24 h "
         "returns the first result instead of posting again.",
-        max_length=200,
+        max_length=64,  # the API's limit for clientMutationId
     ),
 ]
 Emoji = Annotated[
@@ -61,6 +61,9 @@ Emoji = Annotated[
         description="A Unicode emoji such as 👍, or a :short_name: such as :tada:.", min_length=1
     ),
 ]
+
+# Channels per lookup of a #name (the API's page size limit).
+CHANNEL_PAGE = 100
 
 READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
@@ -103,16 +106,23 @@ def create_server(executor: Executor, *, lifespan: Any = None) -> FastMCP:
         return await executor.execute(operation, variables, tool=tool)
 
     async def channel_id(ref: str, tool: str) -> str:
-        """A global id as given; ``#name`` looked up among the channels the viewer sees."""
+        """A global id as given; ``#name`` looked up among the channels the viewer sees,
+        archived ones too (they are readable, and a write then says CHANNEL_ARCHIVED)."""
         ref = ref.strip()
         if not ref.startswith("#"):
             return ref
-        name = ref[1:].strip().lower()
-        data = await run("FindChannel", tool, name=name)
-        for node in data["channels"]["nodes"]:
-            if node["name"].lower() == name:
-                return str(node["id"])
-        raise failure(f"NOT_FOUND: no channel named #{name} is visible to you")
+        name = ref[1:].strip()
+        after = None
+        while True:  # more than a page of names may contain this one ("ops" in "devops-1")
+            found = (await run("FindChannel", tool, name=name, first=CHANNEL_PAGE, after=after))[
+                "channels"
+            ]
+            for node in found["nodes"]:
+                if node["name"].casefold() == name.casefold():
+                    return str(node["id"])
+            if not found["pageInfo"]["hasNextPage"]:
+                raise failure(f"NOT_FOUND: no channel named #{name} is visible to you")
+            after = found["pageInfo"]["endCursor"]
 
     @mcp.tool(annotations=READ)
     async def whoami() -> m.Whoami:
