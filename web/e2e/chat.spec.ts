@@ -185,7 +185,14 @@ test("edit conflict, search jump, admin audit view, logout", async ({ browser })
   // Admin: the audit trail shows the edit with before/after.
   await alice.getByRole("link", { name: "Admin" }).click();
   await expect(alice.getByRole("heading", { name: "Audit log" })).toBeVisible();
-  await expect(alice.getByRole("cell", { name: "bob@acme.example.com" })).toBeVisible();
+  // The user list shows each user's role.
+  const users = alice.getByRole("table");
+  await expect(users.getByRole("row").filter({ hasText: "bob@acme.example.com" })).toContainText(
+    "MEMBER",
+  );
+  await expect(users.getByRole("row").filter({ hasText: "alice@acme.example.com" })).toContainText(
+    "ADMIN",
+  );
   const edit = alice.locator("details").filter({ hasText: "message.edit" }).first();
   await edit.locator("summary").click();
   await expect(edit.getByText("edited zebra text")).toBeVisible();
