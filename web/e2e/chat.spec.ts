@@ -185,7 +185,14 @@ test("edit conflict, search jump, admin audit view, logout", async ({ browser })
   // Admin: the audit trail shows the edit with before/after.
   await alice.getByRole("link", { name: "Admin" }).click();
   await expect(alice.getByRole("heading", { name: "Audit log" })).toBeVisible();
-  await expect(alice.getByRole("cell", { name: "bob@acme.example.com" })).toBeVisible();
+  // The user list shows each user's role.
+  const users = alice.getByRole("table");
+  await expect(users.getByRole("row").filter({ hasText: "bob@acme.example.com" })).toContainText(
+    "MEMBER",
+  );
+  await expect(users.getByRole("row").filter({ hasText: "alice@acme.example.com" })).toContainText(
+    "ADMIN",
+  );
   const edit = alice.locator("details").filter({ hasText: "message.edit" }).first();
   await edit.locator("summary").click();
   await expect(edit.getByText("edited zebra text")).toBeVisible();
@@ -220,19 +227,33 @@ test("a revoked session returns to the login screen with a message", async ({ br
   await second.context().close();
 });
 
-test("GraphiQL is served from the web build and loads nothing from another host", async ({
-  page,
+test("GraphiQL is served from the web build, runs a query with the tab's token, loads nothing from another host", async ({
+  browser,
   baseURL,
 }) => {
+  const alice = await newUser(browser, "alice");
   const foreign: string[] = [];
-  page.on("request", (r) => {
+  alice.on("request", (r) => {
     if (!r.url().startsWith(baseURL ?? "") && !r.url().startsWith("data:")) foreign.push(r.url());
   });
-  await page.goto("/graphql");
-  await expect(page.locator(".graphiql-container")).toBeVisible();
-  await expect(page.getByText("Loading...")).toHaveCount(0);
-  await page.screenshot({ path: `${SHOTS}/graphiql.png` });
+  // The app's GraphiQL link opens it in the same tab, with the tab's session token.
+  await alice.getByRole("link", { name: "GraphiQL" }).click();
+  await expect(alice).toHaveURL(/\/graphql$/);
+  const editor = alice.locator(".graphiql-query-editor .CodeMirror");
+  await expect(editor).toContainText("Welcome to GraphiQL");
+  await expect(alice.getByText("Loading...")).toHaveCount(0);
+  await editor.evaluate((el) => {
+    (el as unknown as { CodeMirror: { setValue(v: string): void } }).CodeMirror.setValue(
+      "{ viewer { email role } }",
+    );
+  });
+  await alice.getByRole("button", { name: /Execute query/ }).click();
+  const result = alice.locator(".result-window");
+  await expect(result).toContainText('"email": "alice@acme.example.com"');
+  await expect(result).toContainText('"role": "ADMIN"');
+  await alice.screenshot({ path: `${SHOTS}/graphiql.png` });
   expect(foreign).toEqual([]);
+  await alice.context().close();
 });
 
 test("the refresh token rotates before the access token expires; the session keeps working", async ({

@@ -7,6 +7,8 @@ export interface Pending {
   clientMutationId: string;
   body: string;
   failed: boolean;
+  /** Why the server refused it (its error message), when it did. */
+  reason?: string;
 }
 
 /** Add or replace messages by id, keeping channel order (seq); events may repeat. */

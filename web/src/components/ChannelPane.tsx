@@ -418,8 +418,12 @@ export function Composer({
         await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
         return send(p, attempt + 1);
       }
+      // Say why when the server said why (e.g. RATE_LIMITED), so the user knows whether to retry.
+      const reason = payload?.errors[0]?.message;
       setPending((all) =>
-        all.map((x) => (x.clientMutationId === p.clientMutationId ? { ...x, failed: true } : x)),
+        all.map((x) =>
+          x.clientMutationId === p.clientMutationId ? { ...x, failed: true, reason } : x,
+        ),
       );
     },
     [post, channelId, threadId, onSent],
@@ -443,7 +447,7 @@ export function Composer({
               <span>{p.body}</span>{" "}
               {p.failed ? (
                 <>
-                  <span role="alert">Not sent.</span>{" "}
+                  <span role="alert">{p.reason ? `Not sent: ${p.reason}` : "Not sent."}</span>{" "}
                   <button
                     type="button"
                     onClick={() => {

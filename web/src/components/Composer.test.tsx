@@ -93,4 +93,42 @@ describe("Composer", () => {
     expect(new Set(ids).size).toBe(1);
     expect(screen.queryByText("sending…")).toBeNull();
   });
+  it("shows a refused send as not sent; Retry sends it again with the same clientMutationId", async () => {
+    let posts = 0;
+    const { client, calls } = mockClient((call) =>
+      call.name === "PostMessage" && ++posts === 1
+        ? {
+            data: {
+              postMessage: {
+                clientMutationId: "x",
+                errors: [{ code: "RATE_LIMITED", message: "Too many requests" }],
+                message: null,
+              },
+            },
+          }
+        : call.name === "PostMessage"
+          ? { data: { postMessage: { clientMutationId: "x", errors: [], message } } }
+          : { data: { setTyping: { expiresAt: null } } },
+    );
+    const sent = vi.fn();
+    render(
+      <Provider value={client}>
+        <Composer channelId="c1" label="Message #general" onSent={sent} />
+      </Provider>,
+    );
+    await userEvent.type(screen.getByRole("textbox", { name: "Message #general" }), "x{Enter}");
+    const pending = await screen.findByRole("list", { name: "Sending" });
+    expect(pending).toHaveTextContent("x");
+    expect(await screen.findByRole("alert")).toHaveTextContent("Not sent: Too many requests");
+    expect(sent).not.toHaveBeenCalled();
+
+    await userEvent.click(screen.getByRole("button", { name: "Retry" }));
+    await vi.waitFor(() => expect(sent).toHaveBeenCalledTimes(1));
+    const ids = calls
+      .filter((c) => c.name === "PostMessage")
+      .map((c) => (c.variables.input as { clientMutationId: string }).clientMutationId);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(1);
+    expect(screen.queryByRole("list", { name: "Sending" })).toBeNull();
+  });
 });
