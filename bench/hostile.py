@@ -172,6 +172,7 @@ async def run(base: str, rounds: int) -> list[dict[str, Any]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--port", type=int, default=0, help="the server's port (default: any free)")
     args = parser.parse_args(argv)
 
     RESULTS.mkdir(exist_ok=True)
@@ -188,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             env=env,
             stdin=ADMIN_PASSWORD + "\n",
         )
-        port = free_port()
+        port = args.port or free_port()
         base = f"http://127.0.0.1:{port}"
         log = RESULTS / "hostile-server.log"
         with open(log, "wb") as log_file:

@@ -302,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         "--postgres-url", help="a PostgreSQL server to create the database on (default: SQLite)"
     )
     parser.add_argument("--log", type=Path, default=None, help="where the server log goes")
+    parser.add_argument("--port", type=int, default=0, help="the server's port (default: any free)")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.randrange(2**32)
     backend = "postgresql" if args.postgres_url else "sqlite"
@@ -324,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
             env=env,
             stdin=PASSWORD + "\n",
         )
-        port = free_port()
+        port = args.port or free_port()
         base = f"http://127.0.0.1:{port}"
         log = args.log or tmp / "server.log"
         with open(log, "wb") as log_file:

@@ -524,12 +524,13 @@ async def test_ensure_demo_org_runs_once(services: Services) -> None:
 
 
 @pytest.mark.parametrize(("raw", "deflate"), [(None, False), ("true", True)])
-def test_serve_runs_uvloop_httptools_and_compression_as_set(
+def test_serve_runs_uvloop_httptools_compression_and_message_limit_as_set(
     db_path: Path, monkeypatch: pytest.MonkeyPatch, raw: str | None, deflate: bool
 ) -> None:
     import uvicorn
 
     monkeypatch.setenv("WORKCHAT_CREATE_DEMO_ORG", "false")
+    monkeypatch.setenv("WORKCHAT_MAX_REQUEST_BYTES", "200000")  # also the WebSocket limit
     if raw is not None:
         monkeypatch.setenv("WORKCHAT_WS_COMPRESSION", raw)
     seen: dict[str, object] = {}
@@ -538,3 +539,4 @@ def test_serve_runs_uvloop_httptools_and_compression_as_set(
     assert seen["loop"] == "uvloop"
     assert seen["http"] == "httptools"
     assert seen["ws_per_message_deflate"] is deflate
+    assert seen["ws_max_size"] == 200_000

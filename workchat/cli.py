@@ -121,6 +121,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         loop="uvloop",
         http="httptools",
         ws_per_message_deflate=settings.ws_compression,
+        # A WebSocket message is refused (1009) past the HTTP body limit, before it is
+        # buffered whole (uvicorn's default is 16 MiB).
+        ws_max_size=settings.max_request_bytes,
         # X-Forwarded-For is believed only from WORKCHAT_TRUSTED_PROXIES (rate limits key on
         # the client address); uvicorn's own default would trust any local peer.
         proxy_headers=False,

@@ -95,7 +95,7 @@ class Settings:
     # merging compares the copies pairwise).
     max_repeated_fields: int = 20
     # HTTP request body, read in chunks and refused with 413 `PAYLOAD_TOO_LARGE` once over
-    # (bytes).
+    # (bytes). Also the largest WebSocket message (closed with 1009 by `workchat serve`).
     max_request_bytes: int = 1024 * 1024
     # All request headers together; over it: 431 `PAYLOAD_TOO_LARGE` (a WebSocket
     # handshake: 403) (bytes).

@@ -5,6 +5,8 @@ work linear in the document's size (docs/adr/0011-dos-request-limits.md)."""
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -18,9 +20,17 @@ from websockets.typing import Subprotocol
 import workchat.graphql.limits as limits
 from tests.support.db import snapshot
 from tests.support.graphql_client import ClientFactory, GraphQLClient, codes
-from tests.support.hostile import CREATE_CHANNEL, Hostile, fan_out, graphql, hostile_requests
+from tests.support.hostile import (
+    CREATE_CHANNEL,
+    MB,
+    Hostile,
+    fan_out,
+    graphql,
+    hostile_requests,
+    nested_json,
+)
 from tests.support.personas import Personas
-from tests.support.websocket import PROTOCOL, connected, receive
+from tests.support.websocket import PROTOCOL, closed_code, connected, receive
 from tests.support.websocket import send as ws_send
 from tests.support.websocket import socket as ws_socket
 from workchat.graphql.cost import analyse
@@ -29,6 +39,8 @@ from workchat.services import Services
 from workchat.settings import Settings
 
 HOSTILE = hostile_requests()
+NESTED_50 = json.loads(nested_json(50))
+MANY_VALUES = list(range(100_000))
 
 
 @pytest.fixture
@@ -288,6 +300,69 @@ async def test_websocket_documents_go_through_the_same_cost_pass(
         assert validations == []
         await ws_send(ws, {"id": "2", "type": "subscribe", "payload": {"query": "{ __typename }"}})
         assert (await receive(ws))["payload"] == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        (
+            {"query": "subscription($q: String) { heartbeat }", "variables": {"q": NESTED_50}},
+            "INVALID_INPUT",
+        ),
+        (
+            {"query": "subscription($q: [Int!]) { heartbeat }", "variables": {"q": MANY_VALUES}},
+            "INVALID_INPUT",
+        ),
+        ({"query": "subscription { heartbeat }\n#" + "x" * 200_000}, "PAYLOAD_TOO_LARGE"),
+    ],
+    ids=["variables nested 50 deep", "variables with 100,000 values", "query text 200 KB"],
+)
+async def test_websocket_subscribe_over_the_request_limits_is_refused(
+    live_server: str, gql: GraphQLClient, personas: Personas, payload: dict[str, Any], code: str
+) -> None:
+    """A subscribe's query text and variables meet the limits of an HTTP request: an error
+    for that operation, and the socket stays usable."""
+    token = await gql.token_for(personas.bob)
+    async with ws_socket(live_server) as ws:
+        await connected(ws, token)
+        await ws_send(ws, {"id": "1", "type": "subscribe", "payload": payload})
+        message = await receive(ws)
+        assert message["type"] == "error" and message["id"] == "1"
+        assert [e["extensions"]["code"] for e in message["payload"]] == [code]
+        await ws_send(ws, {"id": "2", "type": "subscribe", "payload": {"query": "{ __typename }"}})
+        assert (await receive(ws))["payload"] == {"data": {"__typename": "Query"}}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        '{"id": "1", "type": "subscribe", "payload": {"query": "subscription { heartbeat }", '
+        '"variables": {"q": ' + nested_json(100_000) + "}}}",
+        json.dumps({"type": "ping", "payload": {"pad": "x" * (2 * MB)}}),
+    ],
+    ids=["JSON nested 100,000 deep", "message over 1 MB"],
+)
+async def test_websocket_message_too_deep_or_too_large_closes_with_4400(
+    live_server: str,
+    gql: GraphQLClient,
+    personas: Personas,
+    caplog: pytest.LogCaptureFixture,
+    message: str,
+) -> None:
+    """A message the decoder cannot take apart (a RecursionError used to escape, dropping the
+    socket without a close frame and logging a traceback) or one over max_request_bytes
+    closes the socket with 4400, logging nothing; a new socket works."""
+    caplog.set_level(logging.WARNING)
+    token = await gql.token_for(personas.bob)
+    async with ws_socket(live_server) as ws:
+        await connected(ws, token)
+        await ws.send(message)
+        assert await closed_code(ws) == 4400
+    async with ws_socket(live_server) as ws:
+        await connected(ws, token)
+        await ws_send(ws, {"id": "1", "type": "subscribe", "payload": {"query": "{ __typename }"}})
+        assert (await receive(ws))["payload"] == {"data": {"__typename": "Query"}}
+    assert [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()] == []
 
 
 async def test_websocket_handshake_with_oversized_headers_is_refused(live_server: str) -> None:

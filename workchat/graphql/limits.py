@@ -4,8 +4,9 @@
   over the limit (413) before any route runs.
 - ``read_body``: reads an HTTP body chunk by chunk and stops at the limit (413), so a body
   without Content-Length cannot grow memory either.
-- ``decode_request``: strict UTF-8, JSON without RecursionError, and variables within a
-  nesting depth and a number of values.
+- ``decode_request``: strict UTF-8, JSON without RecursionError (``load_json``), and the
+  query text and variables within their limits (``check_request``, also run on a WebSocket
+  ``subscribe`` payload).
 - ``execute_http``: queries and mutations only, within the execution budget (TIMEOUT).
 - ``BoundedValidation``: the linear cost pass (``workchat.graphql.cost``) before the other
   validation rules, whose results are cached by document.
@@ -159,24 +160,37 @@ def decode_request(body: bytes, limits: RequestLimits) -> Any:
     except UnicodeDecodeError:
         raise Refused(400, RequestErrorCode.BAD_REQUEST, "the request body is not UTF-8") from None
     try:
-        data = json.loads(text)
-    except RecursionError:
-        raise Refused(
-            400, RequestErrorCode.INVALID_INPUT, "the request body is nested too deeply"
-        ) from None
+        data = load_json(text, "the request body")
     except ValueError:
         raise Refused(
             400, RequestErrorCode.BAD_REQUEST, "Unable to parse request body as JSON"
         ) from None
-    if isinstance(data, dict):
-        query = data.get("query")
-        if isinstance(query, str) and len(query.encode("utf-8", "surrogatepass")) > (
-            limits.max_query_bytes
-        ):
-            raise too_large("the query text", limits.max_query_bytes)
-        for key in ("variables", "extensions"):
-            _check_nesting(data.get(key), key, limits)
+    check_request(data, limits)
     return data
+
+
+def load_json(text: str | bytes, what: str) -> Any:
+    """``json.loads``, with JSON nested beyond what the decoder can recurse refused
+    (``INVALID_INPUT``) instead of escaping as a ``RecursionError``; invalid JSON still
+    raises ``json.JSONDecodeError``."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise Refused(400, RequestErrorCode.INVALID_INPUT, f"{what} is nested too deeply") from None
+
+
+def check_request(data: object, limits: RequestLimits) -> None:
+    """``Refused`` when a GraphQL request's query text or its variables (or extensions) are
+    over their limits; anything that is not a request object is left to Strawberry."""
+    if not isinstance(data, dict):
+        return
+    query = data.get("query")
+    if isinstance(query, str) and len(query.encode("utf-8", "surrogatepass")) > (
+        limits.max_query_bytes
+    ):
+        raise too_large("the query text", limits.max_query_bytes)
+    for key in ("variables", "extensions"):
+        _check_nesting(data.get(key), key, limits)
 
 
 def _check_nesting(value: object, what: str, limits: RequestLimits) -> None:

@@ -30,6 +30,7 @@ from workchat.graphql.limits import (
     RequestLimits,
     decode_request,
     execute_http,
+    load_json,
     read_body,
     replay,
 )
@@ -112,6 +113,19 @@ class WorkchatGraphQL(GraphQL[Context, None]):
         """Strict UTF-8 and bounded JSON (workchat.graphql.limits.decode_request)."""
         raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
         return decode_request(raw, self.request_limits)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A WebSocket message (HTTP bodies go through ``parse_json``): within
+        ``max_request_bytes`` (counted in characters, which never exceed the bytes) and
+        nested no deeper than the decoder can recurse. Anything else is not a message, and
+        graphql-transport-ws closes the socket with 4400 instead of the RecursionError
+        dropping it without a close frame."""
+        if len(data) > self.max_request_bytes:
+            raise json.JSONDecodeError(f"the message is over {self.max_request_bytes} bytes", "", 0)
+        try:
+            return load_json(data, "the message")
+        except Refused as refused:
+            raise json.JSONDecodeError(refused.message, "", 0) from None
 
     async def execute_single(
         self,

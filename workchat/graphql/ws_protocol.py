@@ -1,7 +1,9 @@
 """graphql-transport-ws with the text rule applied to what the schema does not see, and
 subscription results sent as pre-encoded frames.
 
-Variables of a ``subscribe`` go through the schema (``input_rule``); the rest of a message
+A ``subscribe``'s query text and variables meet the same size and nesting limits as an HTTP
+request's (``workchat.graphql.limits``; an ``error`` for that operation, the socket stays
+open). Variables of a ``subscribe`` go through the schema (``input_rule``); the rest of a message
 does not: the ``connection_init`` payload (the credential), and a ``subscribe``'s ``id`` and
 ``operationName``, which the server echoes in frames and close reasons. A lone surrogate
 there used to escape as an exception while encoding a reply, and the socket dropped
@@ -19,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from graphql import GraphQLFormattedError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.schema import StreamResult
@@ -28,6 +31,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
+    ErrorMessage,
     Message,
     SubscribeMessage,
 )
@@ -35,6 +39,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from workchat.graphql.context import Context
 from workchat.graphql.events.grouping import SharedData
+from workchat.graphql.limits import Refused, RequestLimits, check_request
 from workchat.text import payload_violations
 
 INVALID_MESSAGE = 4400
@@ -66,6 +71,17 @@ class TextCheckedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if not _valid_subscribe(message):
             await self.websocket.close(code=INVALID_MESSAGE, reason="Invalid subscribe message")
+            return
+        # The limits an HTTP request's query and variables meet; the socket stays usable.
+        limits = RequestLimits.from_settings(self.context.services.settings)
+        try:
+            check_request(message.get("payload"), limits)
+        except Refused as refused:
+            error: GraphQLFormattedError = {
+                "message": refused.message,
+                "extensions": {"code": refused.code.value},
+            }
+            await self.send_message(ErrorMessage(id=message["id"], type="error", payload=[error]))
             return
         await super().handle_subscribe(message)
 
