@@ -23,6 +23,7 @@ from workchat.events.retention import run_pruner
 from workchat.graphql.limits import HeaderLimit
 from workchat.graphql.schema import create_schema
 from workchat.graphql.view import WorkchatGraphQL
+from workchat.graphql.ws_frames import RawSocketAccess
 from workchat.http.headers import SecurityHeaders, cors
 from workchat.http.observe import RequestObserver
 from workchat.mcp.http import McpEndpoint
@@ -102,6 +103,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(HeaderLimit, settings=settings)
     # Outermost of all: even the size refusals get a request id, a log line and metrics.
     app.add_middleware(RequestObserver)
+    # Outside even that, for WebSockets only: the uvicorn protocol behind the socket, so a
+    # subscription's pre-encoded frames can go straight to its transport (ws_frames).
+    app.add_middleware(RawSocketAccess)
     app.state.services = services
     app.state.mcp = mcp  # tests without the app's lifespan run the MCP one themselves
     return app

@@ -95,9 +95,11 @@ class SharedResults:
 
 @dataclass
 class Fanout:
-    """Per process: whether events are executed once per group, the shared results, and
-    the counters."""
+    """Per process: whether events are executed once per group, the shared results, the
+    counters, and the groups delivered by one task each (workchat.graphql.events.delivery,
+    by group key and channel)."""
 
     enabled: bool = True
     stats: FanoutStats = field(default_factory=FanoutStats)
     results: SharedResults = field(default_factory=SharedResults)
+    groups: dict[Hashable, Any] = field(default_factory=dict)

@@ -29,9 +29,9 @@ class FanoutStats:
         if len(self._per_event) > self._tracked:
             self._per_event.popitem(last=False)
 
-    def reused(self) -> None:
-        """One subscriber served an execution that was shared with its group."""
-        self.reuses_total += 1
+    def reused(self, subscribers: int = 1) -> None:
+        """Subscribers served an execution that was shared with their group."""
+        self.reuses_total += subscribers
 
     def executions_for(self, event_key: str) -> int:
         """Executions so far for one event (0 for an event never executed or forgotten)."""

@@ -29,7 +29,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from workchat.events.hub import EventHub
+from workchat.events.hub import EventHub, Listener
 from workchat.events.log import CommittedEvent
 from workchat.events.reads import EVERYTHING, PAGE_SIZE, EventFilter
 from workchat.events.signals import Signal
@@ -44,6 +44,20 @@ class ResyncRequired:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class CaughtUp:
+    """Yielded (with ``caught_up=True``) whenever the follower has every event up to the
+    hub's position and nothing waits: a consumer may hand over to another listener of the
+    same events from ``max(position, hub.position(org))`` on, while ``idle()`` still holds
+    (workchat.graphql.events.delivery)."""
+
+    listener: Listener
+    position: int
+
+    def idle(self) -> bool:
+        return self.listener.idle()
+
+
 async def follow(
     hub: EventHub,
     org_id: uuid.UUID,
@@ -51,7 +65,8 @@ async def follow(
     after_seq: int | None = None,
     where: EventFilter = EVERYTHING,
     page_size: int = PAGE_SIZE,
-) -> AsyncIterator[CommittedEvent | Signal | ResyncRequired]:
+    caught_up: bool = False,
+) -> AsyncIterator[CommittedEvent | Signal | ResyncRequired | CaughtUp]:
     async with hub.listen(org_id, channel_id=where.channel_id) as listener:
         start = listener.start_seq
         assert start is not None
@@ -72,6 +87,8 @@ async def follow(
                     replayed = page[-1].seq
                 position = max(after_seq, start)
         while True:
+            if caught_up and listener.idle():
+                yield CaughtUp(listener, position)
             item = await listener.next()
             if isinstance(item, Signal):
                 if where.channel_id is None or item.channel_id == where.channel_id:

@@ -111,6 +111,10 @@ class Listener:
         self.signals.append(signal)
         self._wakeup.set()
 
+    def idle(self) -> bool:
+        """Nothing waiting to be read, and nothing missed."""
+        return self.queue.empty() and not self.signals and not self.overflowed.is_set()
+
     def drain(self) -> None:
         """Drop what is waiting (for owners that only need to know that something came)."""
         while not self.queue.empty():
@@ -198,6 +202,15 @@ class EventHub:
         self.log = log
         self._queue_size = queue_size
         self._feeds: dict[uuid.UUID, _OrgFeed] = {}
+
+    @property
+    def queue_size(self) -> int:
+        return self._queue_size
+
+    def position(self, org_id: uuid.UUID) -> int | None:
+        """The seq of the org's last event offered to its listeners (None: not followed)."""
+        feed = self._feeds.get(org_id)
+        return feed.last_seq if feed is not None and feed.ready.is_set() else None
 
     @asynccontextmanager
     async def listen(

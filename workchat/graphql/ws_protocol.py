@@ -13,7 +13,11 @@ does for any other malformed message.
 A subscription event executed once for a group of subscribers
 (``workchat.graphql.events.grouping``) carries its ``{"data": …}`` already encoded: each
 subscriber's frame is that text with its own operation id spliced in, not a fresh
-``json.dumps`` of the result. Every other message is encoded with orjson.
+``json.dumps`` of the result, written straight to the transport when it can take it
+(``workchat.graphql.ws_frames``). Each operation's task knows its ``OperationSink``
+(``CURRENT_SINK``), so a subscription delivered by its group
+(``workchat.graphql.events.delivery``) writes there too. Every other message is encoded
+with orjson.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from workchat.graphql.context import Context
 from workchat.graphql.events.grouping import SharedData
 from workchat.graphql.limits import Refused, RequestLimits, check_request
+from workchat.graphql.ws_frames import CURRENT_SINK, OperationSink
 from workchat.text import payload_violations
 
 INVALID_MESSAGE = 4400
@@ -91,13 +96,19 @@ class TextCheckedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         except TypeError:  # not orjson's kind of value (e.g. a lone surrogate): the default
             await super().send_message(message)
             return
-        await self._send_text(text)
+        await self.send_text(text)
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        CURRENT_SINK.set(OperationSink(self, operation))
+        await super().run_operation(operation)
 
     async def _send_result_stream(
         self, operation: Operation[Context, None], result_source: StreamResult
     ) -> None:
         """Strawberry's loop, sending a group's pre-encoded result where there is one."""
         is_first_result = True
+        sink = CURRENT_SINK.get()
+        assert sink is not None
         async for result in result_source:
             if is_first_result and isinstance(result, PreExecutionError):
                 await self._handle_pre_execution_error(operation, result)
@@ -107,16 +118,13 @@ class TextCheckedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
                 return
             data = result.data
             if isinstance(data, SharedData) and not result.errors and not result.extensions:
-                if not operation.completed:
-                    await self._send_text(
-                        f'{{"id":{orjson.dumps(operation.id).decode()},"type":"next",'
-                        f'"payload":{data.payload}}}'
-                    )
+                if not sink.write_now(data.payload):
+                    await sink.send(data.payload)
             else:
                 await operation.send_next(result)
             is_first_result = False
 
-    async def _send_text(self, text: str) -> None:
+    async def send_text(self, text: str) -> None:
         websocket = self.context.request
         assert isinstance(websocket, WebSocket)
         try:

@@ -19,6 +19,7 @@ docs/adr/0020-subscription-fan-out.md.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -26,12 +27,17 @@ from graphql import (
     DocumentNode,
     ExecutionResult,
     FieldNode,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    OperationType,
     VariableNode,
     Visitor,
     print_ast,
     visit,
 )
 from graphql.execution import Executor
+from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from workchat.events.fanout import Fanout, Shared
@@ -55,6 +61,12 @@ SHARED_ROOTS = (
     gql.ChannelArchived,
 )
 STREAM_START_ARGUMENT = "after"
+# The executor of the subscription whose root resolver is running, set in the operation's
+# own task: a group's delivery task executes events through it
+# (``workchat.graphql.events.delivery``).
+SUBSCRIBING_EXECUTOR: ContextVar[SharedEventExecutor | None] = ContextVar(
+    "workchat_subscribing_executor", default=None
+)
 
 
 def is_viewer_dependent(field_name: str) -> bool:
@@ -62,11 +74,11 @@ def is_viewer_dependent(field_name: str) -> bool:
 
 
 class SharedData(dict[str, Any]):
-    """A result's ``data`` with ``{"data": …}`` already encoded (``payload``)."""
+    """A result's ``data`` with ``{"data": …}`` already encoded (``payload``, UTF-8)."""
 
     __slots__ = ("payload",)
 
-    def __init__(self, data: dict[str, Any], payload: str) -> None:
+    def __init__(self, data: dict[str, Any], payload: bytes) -> None:
         super().__init__(data)
         self.payload = payload
 
@@ -128,6 +140,23 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
     _fanout_group: tuple[Any, ...] | None = None
     _fanout_event = False
 
+    @property
+    def fanout_group(self) -> tuple[Any, ...]:
+        if self._fanout_group is None:
+            self._fanout_group = group_key(self)
+        return self._fanout_group
+
+    def build_resolve_info(
+        self,
+        field_def: GraphQLField,
+        field_nodes: list[FieldNode],
+        parent_type: GraphQLObjectType,
+        path: Path,
+    ) -> GraphQLResolveInfo[Any]:
+        if not self._fanout_event and self.operation.operation is OperationType.SUBSCRIPTION:
+            SUBSCRIBING_EXECUTOR.set(self)  # the root field of a subscription, at subscribe
+        return super().build_resolve_info(field_def, field_nodes, parent_type, path)
+
     def build_per_event_executor(self, payload: Any) -> Executor[Any]:
         if self._fanout_group is None:
             self._fanout_group = group_key(self)
@@ -177,5 +206,5 @@ class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):
         assert isinstance(result, ExecutionResult)
         if result.errors or result.data is None:
             return result  # formatted per subscriber, as errors always were
-        payload = orjson.dumps({"data": result.data}).decode()
+        payload = orjson.dumps({"data": result.data})
         return ExecutionResult(SharedData(result.data, payload), None)

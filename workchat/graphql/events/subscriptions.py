@@ -25,8 +25,8 @@ from strawberry.types import Info
 from workchat.auth.viewer import Viewer
 from workchat.errors import not_found
 from workchat.events.cursor import decode_cursor, encode_cursor
+from workchat.events.feed import CaughtUp, follow
 from workchat.events.feed import ResyncRequired as LogResync
-from workchat.events.feed import follow
 from workchat.events.hub import SubscriberTooSlow
 from workchat.events.log import CommittedEvent
 from workchat.events.reads import EVERYTHING, EventFilter, head_seq
@@ -41,6 +41,7 @@ from workchat.graphql.events.channel_stream import (
     is_about,
     typing_started,
 )
+from workchat.graphql.events.delivery import GroupDelivery, group_delivery
 from workchat.graphql.events.viewer_stream import ViewerStream, presence_changed
 from workchat.graphql.ids import decode_id
 from workchat.graphql.throttle import check_subscription
@@ -50,9 +51,15 @@ INVALID_CURSOR = "the cursor is not valid here; reload and subscribe without `af
 
 
 async def _events(
-    context: Context, viewer: Viewer, after: str | None, where: EventFilter
+    context: Context,
+    viewer: Viewer,
+    after: str | None,
+    where: EventFilter,
+    delivery: GroupDelivery | None = None,
 ) -> AsyncGenerator[CommittedEvent | Signal | gql.ResyncRequired, None]:
-    """The org's events for one subscription; ResyncRequired (at most once) ends it."""
+    """The org's events for one subscription; ResyncRequired (at most once) ends it. With
+    ``delivery``, once caught up the subscription is delivered by its group's task, which
+    hands back only what needs this subscriber (``workchat.graphql.events.delivery``)."""
     assert viewer.org_id is not None
     after_seq: int | None = None
     if after is not None:
@@ -63,17 +70,35 @@ async def _events(
         after_seq = decoded.seq
     # What the subscribe-time checks loaded is not kept while the stream waits.
     context.drop_loaders()
-    events = follow(context.services.hub, viewer.org_id, after_seq=after_seq, where=where)
+    events = follow(
+        context.services.hub,
+        viewer.org_id,
+        after_seq=after_seq,
+        where=where,
+        caught_up=delivery is not None,
+    )
     try:
         async with aclosing(events):  # type: ignore[type-var]
             async for item in events:
+                if isinstance(item, CaughtUp):
+                    if delivery is not None and await delivery.join(item):
+                        break  # the group delivers from here; this listener goes
+                    continue
                 if isinstance(item, LogResync):
                     yield gql.ResyncRequired(reason=item.reason)
                     return
                 context.drop_loaders()
                 yield item
+        if delivery is not None and delivery.member is not None:
+            while True:
+                handed = await delivery.next()
+                context.drop_loaders()
+                yield handed
     except SubscriberTooSlow as slow:
         await _close(context, slow.close_code, "too slow to keep up; resume with your cursor")
+    finally:
+        if delivery is not None:
+            delivery.leave()
 
 
 async def _close(context: Context, code: int, reason: str) -> None:
@@ -118,26 +143,30 @@ class EventSubscriptions:
         channel = await load_visible_channel(context.loaders, viewer, db_id) if db_id else None
         if channel is None:
             raise not_found("channel", field="channelId")
-        async for item in _events(context, viewer, after, EventFilter(channel_id=channel.id)):
-            if isinstance(item, gql.ResyncRequired):
-                yield item
-                return
-            if isinstance(item, Signal):
-                typing = typing_started(item, viewer.user_id)
-                if typing is not None:
-                    yield typing
-                continue
-            if isinstance(item.event, ACCESS_CHANGING) and not await _still_readable(
-                context, viewer, channel.id
-            ):
-                if is_about(item, viewer.user_id):
-                    node = channel_event(item)
-                    if node is not None:
-                        yield node
-                return
-            node = channel_event(item)
-            if node is not None:
-                yield node
+        delivery = group_delivery(context, channel.id)
+        where = EventFilter(channel_id=channel.id)
+        # Closed here, not left to the collector: it takes the subscription out of its group.
+        async with aclosing(_events(context, viewer, after, where, delivery)) as items:
+            async for item in items:
+                if isinstance(item, gql.ResyncRequired):
+                    yield item
+                    return
+                if isinstance(item, Signal):
+                    typing = typing_started(item, viewer.user_id)
+                    if typing is not None:
+                        yield typing
+                    continue
+                if isinstance(item.event, ACCESS_CHANGING) and not await _still_readable(
+                    context, viewer, channel.id
+                ):
+                    if is_about(item, viewer.user_id):
+                        node = channel_event(item)
+                        if node is not None:
+                            yield node
+                    return
+                node = channel_event(item)
+                if node is not None:
+                    yield node
 
     @strawberry.subscription(
         description="What changes for the viewer: unread and mention counts (also from "
