@@ -106,8 +106,8 @@ class Settings:
     max_variables_depth: int = 10
     # Number of values in `variables` (and `extensions`); over it: 400 `INVALID_INPUT`.
     max_variables_values: int = 1000
-    # Longest a query or mutation may run over HTTP before it is answered 503 `TIMEOUT`
-    # (seconds).
+    # Longest a query or mutation may run before it is stopped: over HTTP it is answered
+    # 503 `TIMEOUT`, over WebSocket with an `error` coded `TIMEOUT` (seconds).
     execution_timeout_seconds: float = 10.0
     # How long a verified bearer credential is trusted without asking the database again
     # (0: always ask). Logout, revocation and deactivation end it at once on every process

@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -30,9 +31,11 @@ from tests.support.hostile import (
     nested_json,
 )
 from tests.support.personas import Personas
+from tests.support.server import serve
 from tests.support.websocket import PROTOCOL, closed_code, connected, receive
 from tests.support.websocket import send as ws_send
 from tests.support.websocket import socket as ws_socket
+from workchat.app import create_app
 from workchat.graphql.cost import analyse
 from workchat.graphql.limits import cost_limits
 from workchat.services import Services
@@ -282,6 +285,54 @@ async def test_slow_operation_is_stopped_at_the_execution_budget(
     assert response.status_code == 503
     assert codes(response.json()) == ["TIMEOUT"]
     assert (await gql.execute("{ __typename }"))["data"] == {"__typename": "Query"}
+
+
+BEATS = "subscription { heartbeat(intervalSeconds: 1, count: 2) }"
+
+
+def subscribe(operation_id: str, query: str) -> dict[str, Any]:
+    return {"id": operation_id, "type": "subscribe", "payload": {"query": query}}
+
+
+async def test_slow_operation_over_websocket_is_stopped_at_the_execution_budget(
+    settings: Settings, gql: GraphQLClient, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query sent over graphql-transport-ws meets the same budget as over HTTP: an `error`
+    coded TIMEOUT for that operation id, and the socket goes on serving; a subscription
+    waiting longer than the budget is not stopped."""
+    token = await gql.token_for(personas.alice)
+    never = asyncio.Event()
+
+    async def stuck(*_args: Any, **_kwargs: Any) -> Any:
+        await never.wait()
+
+    monkeypatch.setattr("workchat.actions.users.list_users", stuck)
+    budgeted = replace(settings, execution_timeout_seconds=0.2)
+    services = Services.create(budgeted)
+    await services.start()
+    try:
+        async with (
+            serve(create_app(budgeted, services)) as address,
+            ws_socket(address) as ws,
+        ):
+            await connected(ws, token)
+            await ws_send(ws, subscribe("live", BEATS))
+            await ws_send(ws, subscribe("slow", "{ users { totalCount } }"))
+            seen: dict[str, list[dict[str, Any]]] = {"live": [], "slow": []}
+            while not (
+                seen["slow"] and seen["live"][-1:] and seen["live"][-1]["type"] == "complete"
+            ):
+                message = await receive(ws)
+                seen[message["id"]].append(message)
+            [slow] = seen["slow"]
+            assert slow["type"] == "error"
+            assert [e["extensions"]["code"] for e in slow["payload"]] == ["TIMEOUT"]
+            # The subscription's second beat came a second later, past the budget.
+            assert [m["type"] for m in seen["live"]] == ["next", "next", "complete"]
+            await ws_send(ws, subscribe("next", "{ __typename }"))
+            assert (await receive(ws))["payload"] == {"data": {"__typename": "Query"}}
+    finally:
+        await services.close()
 
 
 async def test_websocket_documents_go_through_the_same_cost_pass(

@@ -120,6 +120,10 @@ Subscription = _merged(
 
 
 class WorkchatSchema(strawberry.Schema):
+    # Parsed documents by text, shared by the parse step and the WebSocket handler (which
+    # looks at an operation's type to give queries and mutations their execution budget).
+    documents: DocumentCache | None = None
+
     def create_extensions_runner(
         self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
     ) -> SchemaExtensionsRunner:
@@ -137,7 +141,7 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
     extra_rules: list[type[ASTValidationRule]] = []
     if not settings.introspection_enabled:
         extra_rules.append(NoSchemaIntrospectionCustomRule)
-    return WorkchatSchema(
+    built = WorkchatSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -164,6 +168,8 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
             lambda: ErrorCodes(hide_suggestions=settings.is_prod),
         ],
     )
+    built.documents = documents
+    return built
 
 
 schema = create_schema()

@@ -10,6 +10,11 @@ there used to escape as an exception while encoding a reply, and the socket drop
 without a close frame. Now such a message closes the socket with 4400, as the protocol
 does for any other malformed message.
 
+A query or mutation sent over the socket runs within the same execution budget as one sent
+over HTTP (``execution_timeout_seconds``): when it runs out, the operation is stopped and
+answered with an ``error`` coded ``TIMEOUT``; the socket stays usable. Subscriptions live as
+long as the client wants them and have no budget.
+
 A subscription event executed once for a group of subscribers
 (``workchat.graphql.events.grouping``) carries its ``{"data": …}`` already encoded: each
 subscriber's frame is that text with its own operation id spliced in, not a fresh
@@ -22,10 +27,11 @@ with orjson.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
-from graphql import GraphQLFormattedError
+from graphql import GraphQLFormattedError, OperationType, get_operation_ast
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.schema import StreamResult
@@ -41,7 +47,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
+from workchat.errors import RequestErrorCode
 from workchat.graphql.context import Context
+from workchat.graphql.document_cache import DocumentCache
 from workchat.graphql.events.grouping import SharedData
 from workchat.graphql.limits import Refused, RequestLimits, check_request
 from workchat.graphql.ws_frames import CURRENT_SINK, OperationSink
@@ -100,7 +108,35 @@ class TextCheckedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         CURRENT_SINK.set(OperationSink(self, operation))
-        await super().run_operation(operation)
+        if not self._single_result(operation):
+            await super().run_operation(operation)
+            return
+        budget = self.context.services.settings.execution_timeout_seconds
+        try:
+            async with asyncio.timeout(budget):
+                await super().run_operation(operation)
+        except TimeoutError:
+            error: GraphQLFormattedError = {
+                "message": f"the operation ran longer than {budget:g} s and was stopped",
+                "extensions": {"code": RequestErrorCode.TIMEOUT.value},
+            }
+            await operation.send_operation_message(
+                ErrorMessage(id=operation.id, type="error", payload=[error])
+            )
+
+    def _single_result(self, operation: Operation[Context, None]) -> bool:
+        """A query or mutation (one result, so a budget applies). A document that does not
+        parse or names no single operation is left to Strawberry, which refuses it at once.
+        The parse goes through the schema's document cache, so execution does not repeat it."""
+        documents = getattr(self.schema, "documents", None)
+        if not isinstance(documents, DocumentCache):
+            return False
+        settings = self.context.services.settings
+        document = documents.parse(operation.query, settings.max_query_tokens)
+        if document is None:
+            return False
+        definition = get_operation_ast(document, operation.operation_name)
+        return definition is not None and definition.operation != OperationType.SUBSCRIPTION
 
     async def _send_result_stream(
         self, operation: Operation[Context, None], result_source: StreamResult
