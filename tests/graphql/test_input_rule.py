@@ -324,3 +324,27 @@ async def test_where_strings_hide(
         assert [e["extensions"] for e in result["errors"]] == [
             {"code": "INVALID_INPUT", "field": field}
         ]
+
+
+async def test_a_repeated_document_is_walked_once_and_still_checked(
+    gql: GraphQLClient, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The walk over a document is cached by its text: the same document sent again is not
+    walked again, and its variables are still checked every time."""
+    import workchat.graphql.input_rule as input_rule
+
+    token = await gql.token_for(personas.alice)  # logging in walks its own document
+    walks: list[str] = []
+    plan = input_rule._plan
+
+    def counting_plan(*args: Any) -> Any:
+        walks.append("walk")
+        return plan(*args)
+
+    monkeypatch.setattr(input_rule, "_plan", counting_plan)
+    document = "query RepeatedWalk($q: String) { users(query: $q) { totalCount } }"
+    first = await gql.execute(document, {"q": "ann"}, token=token)
+    second = await gql.execute(document, {"q": "a\x00"}, token=token)
+    assert "errors" not in first or not first["errors"]
+    assert [e["extensions"]["code"] for e in second["errors"]] == ["INVALID_INPUT"]
+    assert walks == ["walk"]

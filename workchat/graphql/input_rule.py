@@ -267,7 +267,12 @@ class InputRule(SchemaExtension):
             None
             if document is None
             else first_violation(
-                context.schema._schema, document, context.operation_name, variables
+                context.schema._schema,
+                document,
+                context.operation_name,
+                variables,
+                # The text keys the cached walk: a client repeats the same few documents.
+                source=context.query,
             )
         )
         if found is not None:
