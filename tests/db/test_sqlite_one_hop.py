@@ -11,6 +11,7 @@ import aiosqlite
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from workchat.services import Services
 
@@ -61,3 +62,43 @@ async def test_rowcount_lastrowid_and_errors(services: Services) -> None:
                 await session.execute(text("INSERT INTO hop (id, v) VALUES (1, 'again')"))
         assert (await session.execute(text("SELECT count(*) FROM hop"))).scalar_one() == 2
         await session.execute(text("DROP TABLE temp.hop"))
+
+
+async def test_a_read_session_is_two_trips(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BEGIN travels with the first statement; ROLLBACK once, not again on return to the
+    pool. The old path made four trips: BEGIN, SELECT, ROLLBACK, ROLLBACK."""
+    async with services.db.read_session() as session:
+        await session.execute(text("SELECT 1"))  # a pooled connection, first
+    with counting_trips(monkeypatch) as trips:
+        async with services.db.read_session() as session:
+            await session.execute(text("SELECT 1"))
+            assert len(trips) == 1
+            raw = await (await session.connection()).get_raw_connection()
+            assert raw.driver_connection is not None
+            assert raw.driver_connection._conn.in_transaction
+            await session.execute(text("SELECT 2"))
+    assert len(trips) == 3
+
+
+async def _count(session: AsyncSession, streamed: bool) -> int:
+    query = text("SELECT count(*) FROM hop_snap")
+    if streamed:
+        return int((await (await session.stream_scalars(query)).all())[0])
+    return int((await session.execute(query)).scalar_one())
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+async def test_a_read_transaction_sees_one_snapshot(services: Services, streamed: bool) -> None:
+    """The deferred BEGIN still opens the transaction: a read sees no write committed after
+    its first statement, also through a server-side (streamed) cursor."""
+    async with services.db.write_session() as session, session.begin():
+        await session.execute(text("CREATE TABLE hop_snap (v INTEGER)"))
+    async with services.db.read_session() as reader:
+        assert await _count(reader, streamed) == 0
+        async with services.db.write_session() as session, session.begin():
+            await session.execute(text("INSERT INTO hop_snap VALUES (1)"))
+        assert await _count(reader, streamed) == 0
+    async with services.db.read_session() as reader:
+        assert await _count(reader, streamed) == 1

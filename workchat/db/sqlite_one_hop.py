@@ -10,7 +10,15 @@ afterwards (description, rows, rowcount, lastrowid).
 It leans on two aiosqlite internals, ``Connection._execute`` (run a function on the
 connection's thread) and ``Connection._conn`` (the sqlite3 connection there);
 tests/db/test_sqlite_one_hop.py fails if either changes. Server-side (streaming) cursors
-keep the adapter's own class.
+keep the adapter's own class (they send a deferred BEGIN first, on its own trip).
+
+Two more trips go the same way. A read transaction's ``BEGIN`` waits on the connection
+(``defer_begin``) and travels with its first statement. ``commit``/``rollback`` make no trip
+when the sqlite3 connection is not in a transaction: sqlite3 itself does nothing then, so
+the pool's rollback on return after the session's own, or the end of a read that never ran
+a statement, cost nothing. The check reads ``in_transaction`` from the event loop's thread;
+no call is running on the connection then (SQLAlchemy invalidates a connection whose call
+was cancelled instead of returning it to the pool).
 """
 
 from __future__ import annotations
@@ -23,13 +31,27 @@ from typing import Any
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_ss_cursor,
 )
 
 _Outcome = tuple[Any, list[Any] | None, int, int | None]
 
+# The adapter connection has no room for state (``__slots__``; its class is switched in
+# place): a deferred BEGIN waits on the aiosqlite connection under this name.
+_PENDING_BEGIN = "_workchat_pending_begin"
 
-def _run(conn: sqlite3.Connection, operation: str, parameters: Any, many: bool = False) -> _Outcome:
-    """On the worker thread: the whole statement, cursor opened and closed here."""
+
+def _run(
+    conn: sqlite3.Connection,
+    operation: str,
+    parameters: Any,
+    many: bool = False,
+    begin: str | None = None,
+) -> _Outcome:
+    """On the worker thread: a deferred BEGIN if any, then the whole statement, cursor
+    opened and closed here."""
+    if begin is not None:
+        conn.execute(begin).close()
     cursor = conn.cursor()
     try:
         if many:
@@ -86,16 +108,43 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
         async with self._adapt_connection._execute_mutex:
             connection = self._connection
-            self._keep(await connection._execute(_run, connection._conn, operation, parameters))
+            begin = self._adapt_connection.take_deferred_begin()  # type: ignore[attr-defined]
+            self._keep(
+                await connection._execute(
+                    _run, connection._conn, operation, parameters, False, begin
+                )
+            )
 
     async def _executemany_async(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
         async with self._adapt_connection._execute_mutex:
             connection = self._connection
+            begin = self._adapt_connection.take_deferred_begin()  # type: ignore[attr-defined]
             self._keep(
                 await connection._execute(
-                    _run, connection._conn, operation, seq_of_parameters, True
+                    _run, connection._conn, operation, seq_of_parameters, True, begin
                 )
             )
+
+
+class BeginFirstSSCursor(AsyncAdapt_aiosqlite_ss_cursor):
+    """The adapter's server-side cursor, sending a deferred BEGIN before its statement."""
+
+    __slots__ = ()
+
+    async def _send_deferred_begin(self) -> None:
+        begin = self._adapt_connection.take_deferred_begin()  # type: ignore[attr-defined]
+        if begin is not None:
+            async with self._adapt_connection._execute_mutex:
+                connection: Any = self._connection
+                await connection._execute(_run, connection._conn, begin, None)
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        await self._send_deferred_begin()
+        return await super()._execute_async(operation, parameters)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        await self._send_deferred_begin()
+        return await super()._executemany_async(operation, seq_of_parameters)
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
@@ -104,6 +153,29 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
 
     __slots__ = ()
     _cursor_cls = OneHopCursor
+    _ss_cursor_cls = BeginFirstSSCursor
+
+    def defer_begin(self, statement: str) -> None:
+        """Send ``statement`` (a BEGIN) with this connection's next statement, not now."""
+        setattr(self._connection, _PENDING_BEGIN, statement)
+
+    def take_deferred_begin(self) -> str | None:
+        pending: str | None = self._connection.__dict__.pop(_PENDING_BEGIN, None)
+        return pending
+
+    def _in_transaction(self) -> bool:
+        # A BEGIN never sent has nothing to end: drop it.
+        self.take_deferred_begin()
+        conn = self._connection._connection
+        return conn is not None and conn.in_transaction
+
+    def rollback(self) -> None:
+        if self._in_transaction():
+            super().rollback()
+
+    def commit(self) -> None:
+        if self._in_transaction():
+            super().commit()
 
 
 def use_one_hop_cursors(dbapi_connection: Any) -> None:
