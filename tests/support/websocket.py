@@ -14,7 +14,9 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 PROTOCOL = "graphql-transport-ws"
-TIMEOUT = 5.0
+# An upper bound on waiting for something that must come, never a latency check: a loaded CI
+# machine once took over 5 s to acknowledge a connection_init.
+TIMEOUT = 15.0
 
 
 @asynccontextmanager
