@@ -265,6 +265,8 @@ class Run:
     failure_samples: list[str] = field(default_factory=list)
     frame_bytes: int | None = None
     publish_errors: int = 0
+    # Per message: (first, median, last) arrival in ms after it was sent.
+    per_message_ms: list[tuple[float, float, float]] = field(default_factory=list)
 
 
 def proc_rss_kib(pid: int) -> int:
@@ -389,6 +391,7 @@ def measure(
 def _summarize(run: Run, results: list[dict[str, Any]], sent: list[float]) -> None:
     latencies: list[float] = []
     last: dict[int, float] = {}
+    by_message: dict[int, list[float]] = {}
     for result in results:
         run.client_failures += result["failure_count"]
         run.failure_samples += result["failures"][:3]
@@ -404,6 +407,7 @@ def _summarize(run: Run, results: list[dict[str, Any]], sent: list[float]) -> No
                 latency = (at - sent[index]) * 1000
                 latencies.append(latency)
                 last[index] = max(last.get(index, 0.0), latency)
+                by_message.setdefault(index, []).append(latency)
     latencies.sort()
     run.delivered = len(latencies)
     run.lost = run.expected - run.delivered
@@ -415,6 +419,11 @@ def _summarize(run: Run, results: list[dict[str, Any]], sent: list[float]) -> No
         lasts = sorted(last.values())
         run.last_receiver_median_ms = round(percentile(lasts, 50), 1)
         run.last_receiver_max_ms = round(lasts[-1], 1)
+    for index in sorted(by_message):
+        values = sorted(by_message[index])
+        run.per_message_ms.append(
+            (round(values[0], 1), round(percentile(values, 50), 1), round(values[-1], 1))
+        )
 
 
 def _profile(pid: int, variant: str, n: int) -> subprocess.Popen[bytes] | None:
@@ -423,7 +432,8 @@ def _profile(pid: int, variant: str, n: int) -> subprocess.Popen[bytes] | None:
         return None
     py_spy = Path(sys.executable).parent / "py-spy"
     output = RESULTS / f"fanout-profile-{variant}-{n}.txt"
-    command = [str(py_spy), "record", "-p", str(pid), "-f", "raw", "-r", "200", "-o", str(output)]
+    command = [str(py_spy), "record", "-p", str(pid), "-f", "raw", "-r", "200", "--nonblocking",
+               "-o", str(output)]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -527,6 +537,10 @@ def print_table(runs: list[Run], args: argparse.Namespace) -> None:
             parts.append(f"off/workchat p99 {off.p99_ms / on.p99_ms:.2f}x")
         if parts:
             print(f"N={n}: " + "; ".join(parts))
+    for r in runs:  # where the tail comes from: one slow message, or all of them
+        if r.per_message_ms and len(r.per_message_ms) <= 20:
+            lasts = " ".join(f"{last:.0f}" for _, _, last in r.per_message_ms)
+            print(f"N={r.n} {r.variant}: last arrival per message (ms): {lasts}")
 
 
 def main(argv: list[str] | None = None) -> int:
