@@ -28,6 +28,7 @@ from workchat.graphql.errors import ErrorCodes
 from workchat.graphql.events.grouping import SharedEventExecutor
 from workchat.graphql.events.mutations import TypingMutations
 from workchat.graphql.events.subscriptions import EventQueries, EventSubscriptions
+from workchat.graphql.extension_runner import LeanRunner
 from workchat.graphql.input_rule import InputRule
 from workchat.graphql.limits import BoundedValidation, cost_limits
 from workchat.graphql.messages.mutations import MessageMutations
@@ -39,7 +40,6 @@ from workchat.graphql.orgs.queries import OrgQueries
 from workchat.graphql.presence_activity import PresenceActivity
 from workchat.graphql.search.queries import SearchQueries
 from workchat.graphql.sessions.mutations import SessionMutations
-from workchat.graphql.stream_runner import StreamRunner
 from workchat.graphql.throttle import check_subscription
 from workchat.graphql.tokens.mutations import TokenMutations
 from workchat.graphql.tokens.types import ApiTokenNode
@@ -127,7 +127,7 @@ class WorkchatSchema(strawberry.Schema):
     def create_extensions_runner(
         self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
     ) -> SchemaExtensionsRunner:
-        return StreamRunner(execution_context, extensions)
+        return LeanRunner(execution_context, extensions)
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         """Expected errors are not server faults; ErrorCodes logs the unexpected ones once,
