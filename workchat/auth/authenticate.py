@@ -5,6 +5,8 @@ long-lived services that entry points and actions share."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import exists, select
 
 from workchat.auth.cache import CredentialCache
@@ -67,8 +69,9 @@ async def _check(
     user, live = row
     if not user.is_active or not live or user.org_id != claims.org_id:
         raise AuthenticationFailed("session has ended")
-    return viewer_for(user, ALL_SCOPES, via=via, request_id=request_id).with_credential(
-        session_id=claims.session_id, expires_at=claims.expires_at
+    viewer = viewer_for(user, ALL_SCOPES, via=via, request_id=request_id)
+    return replace(
+        viewer, session_id=claims.session_id, expires_at=claims.expires_at, user_row=user
     )
 
 
@@ -88,9 +91,8 @@ async def _from_api_token(
     token, user = row
     if token.revoked_at is not None or not user.is_active:
         raise AuthenticationFailed("API token has been revoked")
-    return viewer_for(
-        user, frozenset(token.scopes), via=via, request_id=request_id
-    ).with_credential(api_token_id=token.id)
+    viewer = viewer_for(user, frozenset(token.scopes), via=via, request_id=request_id)
+    return replace(viewer, api_token_id=token.id, user_row=user)
 
 
 def viewer_for(user: User, granted: frozenset[str], *, via: Via, request_id: str | None) -> Viewer:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from workchat.db.models import User
 
 Via = Literal["graphql", "mcp", "cli"]
 Role = Literal["admin", "member"]
@@ -31,6 +34,11 @@ class Viewer:
     api_token_id: uuid.UUID | None = None
     # When the presented credential stops being valid (access tokens); None: no expiry.
     expires_at: datetime | None = None
+    # The user's row as the credential check read it, so ``viewer`` needs no second read.
+    # It is as fresh as the cached credential it comes with: every change to a user row
+    # (a role change, a deactivation) ends the user's cached credentials. A socket's viewer
+    # lives as long as the socket and does not keep it (``without_row``).
+    user_row: User | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_authenticated(self) -> bool:
@@ -43,16 +51,8 @@ class Viewer:
     def can(self, scope: str) -> bool:
         return scope in self.scopes
 
-    def with_credential(
-        self,
-        *,
-        session_id: uuid.UUID | None = None,
-        api_token_id: uuid.UUID | None = None,
-        expires_at: datetime | None = None,
-    ) -> Viewer:
-        return replace(
-            self, session_id=session_id, api_token_id=api_token_id, expires_at=expires_at
-        )
+    def without_row(self) -> Viewer:
+        return replace(self, user_row=None) if self.user_row is not None else self
 
     def with_request(
         self, *, via: Via | None = None, operation: str | None = None, request_id: str | None = None

@@ -238,6 +238,7 @@ class WorkchatGraphQL(GraphQL[Context, None]):
         await self._authenticate(context, credential)
         if not context.viewer.is_authenticated:
             raise ConnectionRejectionError()
+        context.viewer = context.viewer.without_row()  # it would age with the socket
         websocket = context.request
         assert isinstance(websocket, WebSocket)
         viewer = context.viewer

@@ -22,6 +22,7 @@ from tests.support.auth import (
 from tests.support.graphql_client import GraphQLClient, gid, payload_errors
 from tests.support.personas import Persona, Personas
 from tests.support.settings import PASSWORD, REDIS_URL
+from tests.support.statements import queries, recording
 from workchat.actions import sessions as auth_actions
 from workchat.auth.authenticate import AuthenticationFailed, authenticate
 from workchat.auth.cache import CredentialCache
@@ -76,6 +77,33 @@ async def test_deactivation_and_role_change_end_cached_tokens(
     assert payload_errors(result, "updateUserRole") in ([], [{"code": "LAST_ADMIN"}])
     if payload_errors(result, "updateUserRole") == []:
         assert services.credentials.cache.get(alice["accessToken"], None) is None
+
+
+async def test_viewer_is_answered_from_the_row_the_check_read(
+    gql: GraphQLClient, services: Services, personas: Personas
+) -> None:
+    """With the credential cached, ``viewer`` costs no statement; a role change ends the
+    cached credential, and with it the row: the next request reads the new role."""
+    token = (await gql.login(personas.bob))["accessToken"]
+    await cached(gql, services, token, personas.bob)
+    with recording(services) as statements:
+        result = await gql.execute("{ viewer { id email role isActive } }", token=token)
+    assert result["data"]["viewer"] == {
+        "id": gid("User", personas.bob.id),
+        "email": personas.bob.email,
+        "role": "MEMBER",
+        "isActive": True,
+    }
+    assert queries(statements) == []
+
+    promoted = await gql.execute(
+        UPDATE_ROLE, {"id": gid("User", personas.bob.id), "role": "ADMIN"}, as_=personas.alice
+    )
+    assert payload_errors(promoted, "updateUserRole") == []
+    with recording(services) as statements:
+        result = await gql.execute("{ viewer { role } }", token=token)
+    assert result["data"]["viewer"] == {"role": "ADMIN"}
+    assert queries(statements) != []  # checked afresh, not from the old row
 
 
 async def test_a_revoked_api_token_is_refused_at_once(

@@ -32,7 +32,8 @@ class UserQueries:
     async def viewer(self, info: Info[Context, None]) -> UserNode:
         viewer = info.context.require_viewer()
         assert viewer.user_id is not None
-        user = await info.context.loaders.user_by_id.load(viewer.user_id)
+        # The row the credential check read (as fresh as the credential) or a load.
+        user = viewer.user_row or await info.context.loaders.user_by_id.load(viewer.user_id)
         if user is None:
             raise Unauthenticated("session has ended")
         return UserNode.from_model(user)
