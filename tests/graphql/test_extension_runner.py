@@ -79,7 +79,7 @@ class _GeneratorHooks(SchemaExtension):
 
 
 class _AsyncGeneratorHooks(SchemaExtension):
-    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_operation(self) -> AsyncIterator[None]:
         _Log.entries.append("agen enter")
         yield None
         _Log.entries.append("agen exit")
@@ -147,3 +147,52 @@ async def test_the_schema_runs_a_request_through_every_stage() -> None:
     bad = await schema.execute("{ nope }")
     assert bad.errors is not None
     assert bad.errors[0].extensions == {"code": "GRAPHQL_VALIDATION_FAILED"}
+
+
+class _Swallows(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        try:
+            yield None
+        except ValueError:
+            _Log.entries.append("swallowed")
+
+
+class _Replaces(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        try:
+            yield None
+        except ValueError as exc:
+            raise KeyError("replaced") from exc
+
+
+class _FailsToEnter(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        raise LookupError("no entry")
+        yield None  # a generator all the same
+
+
+async def test_a_swallowed_exception_is_not_seen_by_outer_hooks_but_still_propagates() -> None:
+    """As with Strawberry's runner: the stage never swallows, its hooks may."""
+    _Log.entries = []
+    runner = _runner(_GeneratorHooks(), _Swallows())
+    with pytest.raises(ValueError, match="inside"):
+        async with runner.operation():
+            raise ValueError("inside")
+    assert _Log.entries == ["gen enter", "swallowed", "gen exit"]
+
+
+async def test_an_exception_a_hook_raises_instead_replaces_the_original() -> None:
+    _Log.entries = []
+    runner = _runner(_GeneratorHooks(), _Replaces())
+    with pytest.raises(KeyError, match="replaced"):
+        async with runner.operation():
+            raise ValueError("inside")
+    assert _Log.entries == ["gen enter", "gen exit"]
+
+
+async def test_hooks_already_entered_exit_when_a_later_one_fails_to_enter() -> None:
+    _Log.entries = []
+    with pytest.raises(LookupError, match="no entry"):
+        async with _runner(_GeneratorHooks(), _FailsToEnter()).operation():
+            pass
+    assert _Log.entries == ["gen enter", "gen exit"]

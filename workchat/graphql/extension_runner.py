@@ -3,12 +3,13 @@
 Every operation enters four hook stages (operation, parsing, validation, execution) over
 every schema extension. Strawberry finds each stage's hooks anew for every operation: per
 extension and stage it inspects the hook and wraps it with ``contextlib.contextmanager``
-(``functools.wraps`` each time) — with our nine extensions about a fifth of the cost of
-an authenticated ``{ __typename }`` (docs/adr/0021-write-throughput.md). Here what a hook
-is and its context-manager factory are worked out once per extension class and stage
-(``_stage_hook``); per operation only the factories are called. Semantics are Strawberry's:
-hooks enter in extension order and exit in reverse on one exit stack, a synchronous stage
-refuses an async hook, and the stage never swallows an exception.
+(``functools.wraps`` each time), then enters them on an exit stack — with our nine
+extensions about a third of the cost of an authenticated ``{ __typename }``
+(docs/adr/0021-write-throughput.md). Here what each hook is, is worked out once per
+extension class and stage (``_stage_hook``), and generator hooks are driven directly
+(``_Stage``). Semantics are Strawberry's: hooks enter in extension order and exit in
+reverse, a synchronous stage refuses an async hook, and the stage never swallows an
+exception.
 
 Every result of every subscription also goes through the runner twice:
 ``get_extensions_results`` awaits each extension's ``get_results`` (none of ours has one),
@@ -22,9 +23,8 @@ for a result without errors when ``ErrorCodes`` is the only extension hooking it
 from __future__ import annotations
 
 import contextlib
-import functools
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
@@ -35,52 +35,42 @@ from strawberry.utils.await_maybe import await_maybe
 
 from workchat.graphql.errors import ErrorCodes
 
-# A stage's hook of one extension: whether it is async, and what makes its context manager.
-HookFactory = Callable[[SchemaExtension], Any]
+# How an extension takes part in a stage (Strawberry accepts these four shapes of hook).
+GENERATOR, ASYNC_GENERATOR, CALL, ASYNC_CALL = range(4)
+Hook = tuple[int, Callable[[SchemaExtension], Any]]
 
 
 def _overrides(extension_class: type[SchemaExtension], hook: str) -> bool:
     return getattr(extension_class, hook) is not getattr(SchemaExtension, hook)
 
 
-@functools.cache
-def _stage_hook(
-    extension_class: type[SchemaExtension], stage: str
-) -> tuple[bool, HookFactory] | None:
-    """How an extension class takes part in a stage, worked out once (as Strawberry's
-    ``ExtensionContextManagerBase.get_hook`` does per operation)."""
+_known: dict[tuple[type[SchemaExtension], str], Hook | None] = {}
+
+
+def _stage_hook(extension_class: type[SchemaExtension], stage: str) -> Hook | None:
+    """How an extension class takes part in a stage, worked out once (Strawberry's
+    ``ExtensionContextManagerBase.get_hook`` does it per operation)."""
+    key = (extension_class, stage)
+    if key not in _known:
+        _known[key] = _find_stage_hook(extension_class, stage)
+    return _known[key]
+
+
+def _find_stage_hook(extension_class: type[SchemaExtension], stage: str) -> Hook | None:
     if not _overrides(extension_class, stage):
         return None
     hook = getattr(extension_class, stage)
     if inspect.isgeneratorfunction(hook):
-        return False, contextlib.contextmanager(hook)
+        return GENERATOR, hook
     if inspect.isasyncgenfunction(hook):
-        return True, contextlib.asynccontextmanager(hook)
+        return ASYNC_GENERATOR, hook
     if inspect.iscoroutinefunction(hook):
-
-        @contextlib.asynccontextmanager
-        async def awaited(extension: SchemaExtension) -> AsyncIterator[None]:
-            await hook(extension)
-            yield
-
-        return True, awaited
+        return ASYNC_CALL, hook
     if callable(hook):
-
-        @contextlib.contextmanager
-        def called(extension: SchemaExtension) -> Iterator[None]:
-            hook(extension)
-            yield
-
-        return False, called
+        return CALL, hook
     raise ValueError(f"Hook {stage} on {extension_class} must be callable, received {hook!r}")
 
 
-@functools.cache
-def _has_results(extension_class: type[SchemaExtension]) -> bool:
-    return _overrides(extension_class, "get_results")
-
-
-@functools.cache
 def _stream_hook_needs_errors(extension_class: type[SchemaExtension]) -> bool:
     """ErrorCodes' stream hook acts on errors only; any other stream hook always runs."""
     return issubclass(extension_class, ErrorCodes) or not _overrides(
@@ -89,26 +79,43 @@ def _stream_hook_needs_errors(extension_class: type[SchemaExtension]) -> bool:
 
 
 class _Stage:
-    """One stage's hooks for one operation, entered and exited on one exit stack."""
+    """One stage's hooks for one operation. A generator hook is driven directly (what
+    ``contextlib.contextmanager`` and an exit stack would do, without building either):
+    entered in extension order, exited in reverse; an exception is thrown into each
+    generator in turn, one that a generator swallows is not seen by the ones after it, one
+    it raises instead replaces it. As in Strawberry the stage itself never swallows an
+    exception. Hooks already entered are exited when a later one fails to enter (Strawberry
+    leaves them to the garbage collector)."""
 
-    __slots__ = ("_hooks", "_stack", "_stage")
+    __slots__ = ("_entered", "_hooks", "_stage")
 
     def __init__(self, extensions: list[SchemaExtension], stage: str) -> None:
         self._stage = stage
-        self._hooks: list[tuple[bool, HookFactory, SchemaExtension]] = []
+        self._hooks: list[tuple[int, Callable[[SchemaExtension], Any], SchemaExtension]] = []
         for extension in extensions:
             found = _stage_hook(type(extension), stage)
             if found is not None:
                 self._hooks.append((found[0], found[1], extension))
+        self._entered: list[tuple[bool, Any]] = []  # (is async, generator)
 
     async def __aenter__(self) -> None:
-        stack = self._stack = contextlib.AsyncExitStack()
-        await stack.__aenter__()
-        for is_async, factory, extension in self._hooks:
-            if is_async:
-                await stack.enter_async_context(factory(extension))
-            else:
-                stack.enter_context(factory(extension))
+        try:
+            for kind, hook, extension in self._hooks:
+                if kind == GENERATOR:
+                    generator = hook(extension)
+                    self._entered.append((False, generator))
+                    _first(generator)
+                elif kind == ASYNC_GENERATOR:
+                    agen = hook(extension)
+                    self._entered.append((True, agen))
+                    await _afirst(agen)
+                elif kind == ASYNC_CALL:
+                    await hook(extension)
+                else:
+                    hook(extension)
+        except BaseException as exc:
+            await self.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
 
     async def __aexit__(
         self,
@@ -116,18 +123,45 @@ class _Stage:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self._stack.__aexit__(exc_type, exc, traceback)
+        raised = exc
+        while self._entered:
+            is_async, generator = self._entered.pop()
+            try:
+                if raised is None:
+                    if is_async:
+                        await _alast(generator)
+                    else:
+                        _last(generator)
+                elif is_async:
+                    await generator.athrow(raised)
+                    raise RuntimeError("generator didn't stop after athrow()")
+                else:
+                    generator.throw(raised)
+                    raise RuntimeError("generator didn't stop after throw()")
+            except (StopIteration, StopAsyncIteration):
+                raised = None  # swallowed by this hook: the next ones exit normally
+            except BaseException as new:
+                raised = new
+        if raised is not None and raised is not exc:
+            raise raised
 
     def __enter__(self) -> None:
-        stack = self._stack = contextlib.ExitStack()  # type: ignore[assignment]
-        stack.__enter__()
-        for is_async, factory, extension in self._hooks:
-            if is_async:
-                raise RuntimeError(
-                    f"SchemaExtension hook {extension}.{self._stage} "
-                    "failed to complete synchronously."
-                )
-            stack.enter_context(factory(extension))
+        try:
+            for kind, hook, extension in self._hooks:
+                if kind in (ASYNC_GENERATOR, ASYNC_CALL):
+                    raise RuntimeError(
+                        f"SchemaExtension hook {extension}.{self._stage} "
+                        "failed to complete synchronously."
+                    )
+                if kind == GENERATOR:
+                    generator = hook(extension)
+                    self._entered.append((False, generator))
+                    _first(generator)
+                else:
+                    hook(extension)
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, exc.__traceback__)
+            raise
 
     def __exit__(
         self,
@@ -135,7 +169,51 @@ class _Stage:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self._stack.__exit__(exc_type, exc, traceback)  # type: ignore[union-attr]
+        raised = exc
+        while self._entered:
+            _, generator = self._entered.pop()
+            try:
+                if raised is None:
+                    _last(generator)
+                else:
+                    generator.throw(raised)
+                    raise RuntimeError("generator didn't stop after throw()")
+            except StopIteration:
+                raised = None
+            except BaseException as new:
+                raised = new
+        if raised is not None and raised is not exc:
+            raise raised
+
+
+def _first(generator: Any) -> None:
+    try:
+        next(generator)
+    except StopIteration:
+        raise RuntimeError("generator didn't yield") from None
+
+
+async def _afirst(generator: Any) -> None:
+    try:
+        await generator.__anext__()
+    except StopAsyncIteration:
+        raise RuntimeError("generator didn't yield") from None
+
+
+def _last(generator: Any) -> None:
+    try:
+        next(generator)
+    except StopIteration:
+        return
+    raise RuntimeError("generator didn't stop")
+
+
+async def _alast(generator: Any) -> None:
+    try:
+        await generator.__anext__()
+    except StopAsyncIteration:
+        return
+    raise RuntimeError("generator didn't stop")
 
 
 class LeanRunner(SchemaExtensionsRunner):
@@ -143,7 +221,7 @@ class LeanRunner(SchemaExtensionsRunner):
         self, execution_context: ExecutionContext, extensions: list[SchemaExtension] | None = None
     ) -> None:
         super().__init__(execution_context, extensions)
-        self._with_results = [e for e in self.extensions if _has_results(type(e))]
+        self._with_results = [e for e in self.extensions if _overrides(type(e), "get_results")]
         self._stream_hooks_need_errors = all(
             _stream_hook_needs_errors(type(e)) for e in self.extensions
         )
