@@ -33,6 +33,7 @@ from workchat.events.bus import BusDisconnected, BusMessage, EventBus
 from workchat.events.log import CommittedEvent
 from workchat.events.reads import PAGE_SIZE, LogReader
 from workchat.events.signals import Signal
+from workchat.lean_async import LeanEvent, LeanQueue
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +75,16 @@ class Listener:
         self.only_user = only_user
         # Set: only this channel's events and signals (the hub indexes listeners by it).
         self.channel_id = channel_id
-        self.queue: asyncio.Queue[CommittedEvent] = asyncio.Queue(maxsize=size)
-        self.overflowed = asyncio.Event()
+        # Lean: allocated only while something is queued or waits (one per socket at least).
+        self.queue: LeanQueue[CommittedEvent] = LeanQueue(maxsize=size)
+        self.overflowed = LeanEvent()
         # Every event with a greater seq is (or will be) in the queue; set before listen()
         # hands the listener out.
         self.start_seq: int | None = None
         # Ephemeral signals not read yet: only the newest few matter (typing, presence).
-        self.signals: deque[Signal] = deque(maxlen=SIGNAL_BACKLOG)
-        self._wakeup = asyncio.Event()
+        # Built on the first one (a session guard never gets any).
+        self.signals: deque[Signal] | tuple[()] = ()
+        self._wakeup = LeanEvent()
 
     def wants(self, event: CommittedEvent) -> bool:
         return (self.only_user is None or event.user_id == self.only_user) and (
@@ -108,7 +111,10 @@ class Listener:
             return
         if self.channel_id is not None and signal.channel_id != self.channel_id:
             return
-        self.signals.append(signal)
+        signals = self.signals
+        if not isinstance(signals, deque):
+            signals = self.signals = deque(maxlen=SIGNAL_BACKLOG)
+        signals.append(signal)
         self._wakeup.set()
 
     def idle(self) -> bool:
@@ -119,7 +125,7 @@ class Listener:
         """Drop what is waiting (for owners that only need to know that something came)."""
         while not self.queue.empty():
             self.queue.get_nowait()
-        self.signals.clear()
+        self.signals = ()
 
     def miss(self) -> None:
         """Mark that this listener cannot have every event any more."""
@@ -133,8 +139,12 @@ class Listener:
                 raise SubscriberTooSlow("too slow to keep up")
             if not self.queue.empty():
                 return self.queue.get_nowait()
-            if self.signals:
-                return self.signals.popleft()
+            signals = self.signals
+            if isinstance(signals, deque) and signals:
+                signal = signals.popleft()
+                if not signals:
+                    self.signals = ()
+                return signal
             self._wakeup.clear()
             await self._wakeup.wait()
 

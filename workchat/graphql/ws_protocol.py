@@ -70,6 +70,18 @@ def _valid_subscribe(message: SubscribeMessage) -> bool:
 
 
 class TextCheckedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
+    def on_request_accepted(self) -> None:
+        super().on_request_accepted()
+        task = self.connection_init_timeout_task
+        assert task is not None
+        task.add_done_callback(self._forget_init_timeout)
+
+    def _forget_init_timeout(self, task: asyncio.Task[None]) -> None:
+        """A finished (usually cancelled) init timeout is not kept for the socket's life:
+        its exception's traceback held the sleep's frame, timer and context."""
+        if self.connection_init_timeout_task is task:
+            self.connection_init_timeout_task = None
+
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         payload = message.get("payload")
         if isinstance(payload, dict) and any(payload_violations(payload)):
