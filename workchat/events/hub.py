@@ -25,7 +25,7 @@ import asyncio
 import logging
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from workchat import metrics
@@ -149,6 +149,41 @@ class Listener:
             await self._wakeup.wait()
 
 
+class Watch(Listener):
+    """A listener that is called instead of queueing: ``on_event`` for each event it wants
+    (in the hub's delivery loop: it must be quick and must not raise), ``on_miss`` when it
+    cannot have every event any more. No task waits on it, so an owner that only reacts to
+    rare events (a socket's session guard) holds no task, queue or wakeup while idle."""
+
+    __slots__ = ("_on_event", "_on_miss")
+
+    def __init__(
+        self,
+        on_event: Callable[[CommittedEvent], None],
+        on_miss: Callable[[], None],
+        only_user: uuid.UUID | None = None,
+    ) -> None:
+        super().__init__(0, only_user=only_user)
+        self._on_event = on_event
+        self._on_miss = on_miss
+
+    def offer(self, event: CommittedEvent) -> bool:
+        if not self.wants(event):
+            return False
+        try:
+            self._on_event(event)
+        except Exception:  # the hub goes on delivering to everyone else
+            log.exception("an event watcher failed")
+        return True
+
+    def signal(self, signal: Signal) -> None:
+        pass
+
+    def miss(self) -> None:
+        super().miss()
+        self._on_miss()
+
+
 class _OrgFeed:
     """An org's listeners, indexed so an event wakes only those that can want it: the
     org-wide ones, its channel's, and its user's session guards."""
@@ -249,6 +284,30 @@ class EventHub:
             feed.discard(listener)
             if not feed.listeners and self._feeds.get(org_id) is feed:
                 await self._stop(org_id)
+
+    async def attach(self, org_id: uuid.UUID, watch: Watch) -> None:
+        """``listen`` without the context: ``watch`` is called for the org's events from
+        when this returns until ``detach``."""
+        feed = self._feeds.get(org_id)
+        if feed is None:
+            feed = self._feeds[org_id] = _OrgFeed()
+            feed.task = asyncio.create_task(self._pump(org_id, feed))
+        if feed.ready.is_set():
+            watch.start_seq = feed.last_seq
+        feed.add(watch)
+        try:
+            await feed.ready.wait()
+        except BaseException:
+            await self.detach(org_id, watch)
+            raise
+
+    async def detach(self, org_id: uuid.UUID, watch: Watch) -> None:
+        feed = self._feeds.get(org_id)
+        if feed is None:
+            return
+        feed.discard(watch)
+        if not feed.listeners:
+            await self._stop(org_id)
 
     async def _stop(self, org_id: uuid.UUID) -> None:
         """Cancel the org's pump and wait until it has let go of its connections (a pump

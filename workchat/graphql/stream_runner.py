@@ -15,6 +15,7 @@ import contextlib
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
+from strawberry.extensions.context import OperationContextManager
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext
 from strawberry.utils.await_maybe import await_maybe
@@ -24,6 +25,28 @@ from workchat.graphql.errors import ErrorCodes
 
 def _overrides(extension: SchemaExtension, hook: str) -> bool:
     return getattr(type(extension), hook) is not getattr(SchemaExtension, hook)
+
+
+class _ListExitStack(contextlib.AsyncExitStack):
+    """An exit stack on a list: its callbacks are only appended and popped from the end,
+    and an empty deque costs a 64-slot block (about 700 bytes) for as long as the stack
+    lives, which for a subscription's operation hooks is the subscription's life."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._exit_callbacks: Any = []
+
+
+class _OperationHooks(OperationContextManager):
+    async def __aenter__(self) -> None:
+        # Strawberry's __aenter__, on the list-backed stack.
+        self.async_exit_stack = _ListExitStack()
+        await self.async_exit_stack.__aenter__()
+        for hook in self.hooks:
+            if hook.is_async:
+                await self.async_exit_stack.enter_async_context(hook.hook())  # type: ignore[arg-type]
+            else:
+                self.async_exit_stack.enter_context(hook.hook())  # type: ignore[arg-type]
 
 
 class StreamRunner(SchemaExtensionsRunner):
@@ -37,6 +60,9 @@ class StreamRunner(SchemaExtensionsRunner):
             isinstance(e, ErrorCodes) or not _overrides(e, "on_stream_result")
             for e in self.extensions
         )
+
+    def operation(self) -> OperationContextManager:
+        return _OperationHooks(self.extensions)
 
     def on_stream_result(self, result: Any) -> Any:
         if self._stream_hooks_need_errors and not getattr(result, "errors", None):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn._types import ASGISendEvent
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
@@ -39,3 +40,25 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
             self.request.headers.clear()
             self.request = None  # type: ignore[assignment]
             self.response = None  # type: ignore[assignment]
+
+
+class SocketRoute:
+    """ASGI middleware: a WebSocket to ``path`` goes straight to ``endpoint``.
+
+    Everything between the outer middleware (request id, header limits) and the endpoint
+    lets a WebSocket through untouched (security headers, CORS and Starlette's error
+    middleware act on HTTP only; the router only matches the path), yet each of those
+    layers kept a coroutine frame, and Starlette's exception middleware a ``WebSocket`` and
+    a closure, for the socket's whole life. Sockets to other paths, and all HTTP, take the
+    regular way (docs/adr/0020-subscription-fan-out.md)."""
+
+    def __init__(self, app: ASGIApp, *, path: str, endpoint: ASGIApp) -> None:
+        self.app = app
+        self.path = path
+        self.endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == self.path:
+            await self.endpoint(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

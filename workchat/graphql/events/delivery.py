@@ -207,6 +207,18 @@ class DeliveryGroup:
 class GroupDelivery:
     """One subscription's way into its group: ``join`` once caught up, then ``next``."""
 
+    __slots__ = (
+        "_channel_id",
+        "_executor",
+        "_fanout",
+        "_group",
+        "_hub",
+        "_key",
+        "_org_id",
+        "_sink",
+        "member",
+    )
+
     def __init__(
         self,
         fanout: Fanout,

@@ -92,6 +92,7 @@ async def _events(
                     return
                 context.drop_loaders()
                 yield item
+        del events  # closed: nothing of the listener's stream is kept while parked
         if delivery is not None and delivery.member is not None:
             while True:
                 handed = await delivery.next()
