@@ -26,7 +26,8 @@ from workchat.graphql.loaders import Loaders
 from workchat.services import Services
 
 
-@dataclass
+# Slots: one per socket, for as long as it lives.
+@dataclass(slots=True)
 class Context:
     request: Request | WebSocket
     response: Response | WebSocket | None

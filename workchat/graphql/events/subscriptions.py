@@ -141,6 +141,8 @@ class EventSubscriptions:
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> AsyncGenerator[gql.ChannelEvent, None]:
         context = info.context
+        # The resolver's frame lives as long as the subscription: not the resolve info.
+        del info
         viewer = context.require_viewer()
         await check_subscription(context)
         db_id = decode_id(channel_id, CHANNEL)
