@@ -93,8 +93,9 @@ async def test_a_parked_subscriber_holds_no_listener_task_or_wait_machinery(
         ]
         assert guard_tasks == []
         # Nothing waits with an asyncio Event or Queue per socket (uvicorn's receive queue
-        # and back-pressure flag, listeners, members use the lean ones).
-        assert _waiting_machinery() == events_before
+        # and back-pressure flag, listeners, members use the lean ones); the database
+        # driver may have opened a connection meanwhile (asyncpg's have their own).
+        assert _waiting_machinery() - events_before < SOCKETS
         for member in group.members:
             assert not isinstance(member.pending, deque)
         per_socket = (objects_after - objects_before) / SOCKETS
