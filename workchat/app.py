@@ -26,6 +26,7 @@ from workchat.graphql.view import WorkchatGraphQL
 from workchat.graphql.ws_frames import RawSocketAccess
 from workchat.http.headers import SecurityHeaders, cors
 from workchat.http.observe import RequestObserver
+from workchat.http.websocket import SocketRoute
 from workchat.mcp.http import McpEndpoint
 from workchat.services import Services
 from workchat.settings import Settings
@@ -99,6 +100,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             Middleware(cors, allowed_origins=settings.allowed_origins),
         ],
     )
+    # Just inside the limits below: a GraphQL socket skips the layers that let it through
+    # untouched anyway (each held a frame for the socket's life).
+    app.add_middleware(SocketRoute, path="/graphql", endpoint=graphql_app)
     # Outermost: oversized headers or a declared oversized body are refused before routing.
     app.add_middleware(HeaderLimit, settings=settings)
     # Outermost of all: even the size refusals get a request id, a log line and metrics.

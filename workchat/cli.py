@@ -28,9 +28,6 @@ DEMO_ORG = "Demo"
 DEMO_EMAIL = "admin@demo.example.com"
 
 
-WS_PING_SECONDS = 15.0
-
-
 def _run(settings: Settings, work: Callable[[Services], Awaitable[int]]) -> int:
     async def main() -> int:
         services = Services.create(settings)
@@ -108,29 +105,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         workers=workers if workers > 1 else None,
         host=host,
         port=port,
-        log_level=args.log_level,
-        # Logging is ours (workchat.logs): one line per request from RequestObserver.
-        log_config=None,
-        access_log=False,
-        # SIGTERM: stop accepting, close WebSockets with 1012, let in-flight requests finish
-        # (up to this long), then the lifespan closes the hub, bus and database.
-        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
-        ws="websockets-sansio",
-        # The fast event loop and HTTP parser (uvicorn[standard]); per-message compression
-        # only when WORKCHAT_WS_COMPRESSION asks for it (it costs memory per socket).
-        loop="uvloop",
-        http="httptools",
-        ws_per_message_deflate=settings.ws_compression,
-        # A WebSocket message is refused (1009) past the HTTP body limit, before it is
-        # buffered whole (uvicorn's default is 16 MiB).
-        ws_max_size=settings.max_request_bytes,
-        # X-Forwarded-For is believed only from WORKCHAT_TRUSTED_PROXIES (rate limits key on
-        # the client address); uvicorn's own default would trust any local peer.
-        proxy_headers=False,
-        # Ping every socket every 15 s and close one that does not answer within 15 s: a
-        # vanished peer's subscriptions and presence end instead of lingering.
-        ws_ping_interval=WS_PING_SECONDS,
-        ws_ping_timeout=WS_PING_SECONDS,
+        **serving.uvicorn_options(settings, args.log_level),
     )
     return 0
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
 from prometheus_client import multiprocess as prometheus_multiprocess
@@ -23,10 +24,12 @@ from starlette.applications import Starlette
 
 from workchat import logs, metrics
 from workchat.app import create_app
+from workchat.http.websocket import WEBSOCKET_PROTOCOL
 from workchat.ratelimit.limiter import storage_url
 from workchat.settings import Settings
 
 LOG_LEVEL_ENV = "WORKCHAT_SERVE_LOG_LEVEL"
+WS_PING_SECONDS = 15.0
 
 
 def workers_refusal(settings: Settings, workers: int) -> str | None:
@@ -51,6 +54,36 @@ def workers_refusal(settings: Settings, workers: int) -> str | None:
             "redis://…, or use a redis:// bus); in memory each worker would allow the full limit"
         )
     return None
+
+
+def uvicorn_options(settings: Settings, log_level: str) -> dict[str, Any]:
+    """How ``workchat serve`` runs uvicorn (also used by benches that serve in-process)."""
+    return {
+        "log_level": log_level,
+        # Logging is ours (workchat.logs): one line per request from RequestObserver.
+        "log_config": None,
+        "access_log": False,
+        # SIGTERM: stop accepting, close WebSockets with 1012, let in-flight requests finish
+        # (up to this long), then the lifespan closes the hub, bus and database.
+        "timeout_graceful_shutdown": settings.shutdown_timeout_seconds,
+        # uvicorn's websockets-sansio protocol, holding less per idle socket.
+        "ws": WEBSOCKET_PROTOCOL,
+        # The fast event loop and HTTP parser (uvicorn[standard]); per-message compression
+        # only when WORKCHAT_WS_COMPRESSION asks for it (it costs memory per socket).
+        "loop": "uvloop",
+        "http": "httptools",
+        "ws_per_message_deflate": settings.ws_compression,
+        # A WebSocket message is refused (1009) past the HTTP body limit, before it is
+        # buffered whole (uvicorn's default is 16 MiB).
+        "ws_max_size": settings.max_request_bytes,
+        # X-Forwarded-For is believed only from WORKCHAT_TRUSTED_PROXIES (rate limits key on
+        # the client address); uvicorn's own default would trust any local peer.
+        "proxy_headers": False,
+        # Ping every socket every 15 s and close one that does not answer within 15 s: a
+        # vanished peer's subscriptions and presence end instead of lingering.
+        "ws_ping_interval": WS_PING_SECONDS,
+        "ws_ping_timeout": WS_PING_SECONDS,
+    }
 
 
 def prepare_multiprocess(log_level: str) -> Path:

@@ -9,6 +9,8 @@ from typing import Any
 
 import uvicorn
 
+from workchat.http.websocket import WEBSOCKET_PROTOCOL
+
 
 @asynccontextmanager
 async def serve(app: Any) -> AsyncIterator[str]:
@@ -18,7 +20,7 @@ async def serve(app: Any) -> AsyncIterator[str]:
         host="127.0.0.1",
         port=0,
         log_level="warning",
-        ws="websockets-sansio",
+        ws=WEBSOCKET_PROTOCOL,  # what workchat serve runs
         lifespan="off",
     )
     server = uvicorn.Server(config)

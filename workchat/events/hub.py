@@ -25,7 +25,7 @@ import asyncio
 import logging
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from workchat import metrics
@@ -33,6 +33,7 @@ from workchat.events.bus import BusDisconnected, BusMessage, EventBus
 from workchat.events.log import CommittedEvent
 from workchat.events.reads import PAGE_SIZE, LogReader
 from workchat.events.signals import Signal
+from workchat.lean_async import LeanEvent, LeanQueue
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +75,16 @@ class Listener:
         self.only_user = only_user
         # Set: only this channel's events and signals (the hub indexes listeners by it).
         self.channel_id = channel_id
-        self.queue: asyncio.Queue[CommittedEvent] = asyncio.Queue(maxsize=size)
-        self.overflowed = asyncio.Event()
+        # Lean: allocated only while something is queued or waits (one per socket at least).
+        self.queue: LeanQueue[CommittedEvent] = LeanQueue(maxsize=size)
+        self.overflowed = LeanEvent()
         # Every event with a greater seq is (or will be) in the queue; set before listen()
         # hands the listener out.
         self.start_seq: int | None = None
         # Ephemeral signals not read yet: only the newest few matter (typing, presence).
-        self.signals: deque[Signal] = deque(maxlen=SIGNAL_BACKLOG)
-        self._wakeup = asyncio.Event()
+        # Built on the first one (a session guard never gets any).
+        self.signals: deque[Signal] | tuple[()] = ()
+        self._wakeup = LeanEvent()
 
     def wants(self, event: CommittedEvent) -> bool:
         return (self.only_user is None or event.user_id == self.only_user) and (
@@ -108,7 +111,10 @@ class Listener:
             return
         if self.channel_id is not None and signal.channel_id != self.channel_id:
             return
-        self.signals.append(signal)
+        signals = self.signals
+        if not isinstance(signals, deque):
+            signals = self.signals = deque(maxlen=SIGNAL_BACKLOG)
+        signals.append(signal)
         self._wakeup.set()
 
     def idle(self) -> bool:
@@ -119,7 +125,7 @@ class Listener:
         """Drop what is waiting (for owners that only need to know that something came)."""
         while not self.queue.empty():
             self.queue.get_nowait()
-        self.signals.clear()
+        self.signals = ()
 
     def miss(self) -> None:
         """Mark that this listener cannot have every event any more."""
@@ -133,10 +139,49 @@ class Listener:
                 raise SubscriberTooSlow("too slow to keep up")
             if not self.queue.empty():
                 return self.queue.get_nowait()
-            if self.signals:
-                return self.signals.popleft()
+            signals = self.signals
+            if isinstance(signals, deque) and signals:
+                signal = signals.popleft()
+                if not signals:
+                    self.signals = ()
+                return signal
             self._wakeup.clear()
             await self._wakeup.wait()
+
+
+class Watch(Listener):
+    """A listener that is called instead of queueing: ``on_event`` for each event it wants
+    (in the hub's delivery loop: it must be quick and must not raise), ``on_miss`` when it
+    cannot have every event any more. No task waits on it, so an owner that only reacts to
+    rare events (a socket's session guard) holds no task, queue or wakeup while idle."""
+
+    __slots__ = ("_on_event", "_on_miss")
+
+    def __init__(
+        self,
+        on_event: Callable[[CommittedEvent], None],
+        on_miss: Callable[[], None],
+        only_user: uuid.UUID | None = None,
+    ) -> None:
+        super().__init__(0, only_user=only_user)
+        self._on_event = on_event
+        self._on_miss = on_miss
+
+    def offer(self, event: CommittedEvent) -> bool:
+        if not self.wants(event):
+            return False
+        try:
+            self._on_event(event)
+        except Exception:  # the hub goes on delivering to everyone else
+            log.exception("an event watcher failed")
+        return True
+
+    def signal(self, signal: Signal) -> None:
+        pass
+
+    def miss(self) -> None:
+        super().miss()
+        self._on_miss()
 
 
 class _OrgFeed:
@@ -239,6 +284,30 @@ class EventHub:
             feed.discard(listener)
             if not feed.listeners and self._feeds.get(org_id) is feed:
                 await self._stop(org_id)
+
+    async def attach(self, org_id: uuid.UUID, watch: Watch) -> None:
+        """``listen`` without the context: ``watch`` is called for the org's events from
+        when this returns until ``detach``."""
+        feed = self._feeds.get(org_id)
+        if feed is None:
+            feed = self._feeds[org_id] = _OrgFeed()
+            feed.task = asyncio.create_task(self._pump(org_id, feed))
+        if feed.ready.is_set():
+            watch.start_seq = feed.last_seq
+        feed.add(watch)
+        try:
+            await feed.ready.wait()
+        except BaseException:
+            await self.detach(org_id, watch)
+            raise
+
+    async def detach(self, org_id: uuid.UUID, watch: Watch) -> None:
+        feed = self._feeds.get(org_id)
+        if feed is None:
+            return
+        feed.discard(watch)
+        if not feed.listeners:
+            await self._stop(org_id)
 
     async def _stop(self, org_id: uuid.UUID) -> None:
         """Cancel the org's pump and wait until it has let go of its connections (a pump

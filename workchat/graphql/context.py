@@ -11,9 +11,8 @@ running side by side on one socket never share or replace each other's loaders.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from contextvars import ContextVar
+from contextlib import suppress
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +26,8 @@ from workchat.graphql.loaders import Loaders
 from workchat.services import Services
 
 
-@dataclass
+# Slots: one per socket, for as long as it lives.
+@dataclass(slots=True)
 class Context:
     request: Request | WebSocket
     response: Response | WebSocket | None
@@ -64,17 +64,9 @@ class Context:
         none at all for that event."""
         self._operation().loaders = None
 
-    @contextmanager
-    def operation(self) -> Iterator[None]:
+    def operation(self) -> _OperationScope:
         """Scope one GraphQL operation: ``loaders`` are fresh inside and gone after."""
-        token = _current.set(_Operation(self))
-        try:
-            yield
-        finally:
-            # A stream finalized from another task cannot reset this task's value; that
-            # task's context (and the value with it) has ended anyway.
-            with suppress(ValueError):
-                _current.reset(token)
+        return _OperationScope(self)
 
     def _new_loaders(self) -> Loaders:
         # The viewer is read at load time, never captured when the loaders are built.
@@ -94,6 +86,28 @@ class Context:
     def acting(self, operation: str) -> Viewer:
         """The viewer as recorded in audit entries for this operation."""
         return self.viewer.with_request(operation=operation, request_id=self.request_id)
+
+
+class _OperationScope:
+    """``Context.operation()``: a plain context manager, not a generator, since a
+    subscription holds it open for as long as it lives (ADR 0020)."""
+
+    __slots__ = ("_context", "_token")
+
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._token: Token[_Operation | None] | None = None
+
+    def __enter__(self) -> None:
+        self._token = _current.set(_Operation(self._context))
+
+    def __exit__(self, *_: object) -> None:
+        token, self._token = self._token, None
+        if token is not None:
+            # A stream finalized from another task cannot reset this task's value; that
+            # task's context (and the value with it) has ended anyway.
+            with suppress(ValueError):
+                _current.reset(token)
 
 
 class _Operation:

@@ -46,14 +46,21 @@ class DocumentCache:
 
 
 class CachedParsing(SchemaExtension):
-    """Put before nothing that changes the parse options after ``MaxTokensLimiter``."""
+    """Parsing through the cache, stopped after ``max_tokens`` tokens (also when Strawberry
+    parses a document the cache refused, to report the error).
 
-    def __init__(self, cache: DocumentCache) -> None:
+    The token limit is set here, when parsing starts, rather than by Strawberry's
+    ``MaxTokensLimiter``: that one sets it in an operation hook, which a subscription keeps
+    open (a generator and its context manager) for as long as it lives, on every socket
+    (docs/adr/0020-subscription-fan-out.md)."""
+
+    def __init__(self, cache: DocumentCache, max_tokens: int) -> None:
         self.cache = cache
+        self.max_tokens = max_tokens
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
+        context.parse_options["max_tokens"] = self.max_tokens
         if context.graphql_document is None and context.query:
-            max_tokens = context.parse_options.get("max_tokens")
-            context.graphql_document = self.cache.parse(context.query, max_tokens)
+            context.graphql_document = self.cache.parse(context.query, self.max_tokens)
         yield

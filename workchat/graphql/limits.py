@@ -252,8 +252,13 @@ class BoundedValidation(SchemaExtension):
     and its depth and alias rules (which walk every path through the fragments).
     """
 
-    def __init__(self, limits: CostLimits) -> None:
+    def __init__(
+        self, limits: CostLimits, extra_rules: tuple[type[ASTValidationRule], ...] = ()
+    ) -> None:
         self.limits = limits
+        # Added here rather than by Strawberry's AddValidationRules, whose operation hook a
+        # subscription would keep open for its whole life.
+        self.extra_rules = extra_rules
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -273,9 +278,8 @@ class BoundedValidation(SchemaExtension):
                 GraphQLError(refusal.message, extensions={"code": refusal.code.value})
             ]
         else:
-            context.pre_execution_errors = _validate(
-                context.schema._schema, document, tuple(context.validation_rules)
-            )
+            rules = (*context.validation_rules, *self.extra_rules)
+            context.pre_execution_errors = _validate(context.schema._schema, document, rules)
         yield
 
 

@@ -17,7 +17,9 @@ _announcing: set[asyncio.Task[None]] = set()
 class PresenceActivity(SchemaExtension):
     """An operation over a live socket keeps its user "online" (not "away")."""
 
-    def on_operation(self) -> Iterator[None]:
+    # When parsing starts (every operation reaches it), not around the whole operation: a
+    # subscription would keep an operation hook open for its whole life.
+    def on_parse(self) -> Iterator[None]:
         context = self.execution_context.context
         if isinstance(context, Context) and isinstance(context.request, WebSocket):
             user_id = context.viewer.user_id

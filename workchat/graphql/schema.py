@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -155,14 +155,12 @@ def create_schema(settings: Settings | None = None) -> strawberry.Schema:
             # First, so the operation's DataLoaders exist for everything after it.
             OperationLoaders,
             PresenceActivity,
-            lambda: AddValidationRules(extra_rules),
             # Parsing stops after max_query_tokens tokens; then one linear pass measures the
             # expanded document (depth, fields, aliases, directives, mutation fields) and
             # refuses it before the validation rules run (docs/adr/0011-dos-request-limits.md).
-            lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-            # Parsed documents by text (after the token limit is set; validation still runs).
-            lambda: CachedParsing(documents),
-            lambda: BoundedValidation(limits),
+            # Parsed documents by text (validation still runs).
+            lambda: CachedParsing(documents, settings.max_query_tokens),
+            lambda: BoundedValidation(limits, tuple(extra_rules)),
             # Every string argument meets the text rule before anything runs.
             InputRule,
             lambda: ErrorCodes(hide_suggestions=settings.is_prod),

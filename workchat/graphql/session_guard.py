@@ -19,7 +19,7 @@ from workchat.events.catalogue import (
     UserDeactivated,
     UserUpdated,
 )
-from workchat.events.hub import SUBSCRIBER_TOO_SLOW, SubscriberTooSlow
+from workchat.events.hub import SUBSCRIBER_TOO_SLOW, Watch
 from workchat.events.log import CommittedEvent
 from workchat.services import Services
 
@@ -47,38 +47,88 @@ def ends_session(committed: CommittedEvent, viewer: Viewer) -> bool:
     return False
 
 
-async def guard_session(
-    websocket: WebSocket, services: Services, viewer: Viewer, credential: str
-) -> None:
-    """Close ``websocket`` with 4401 as soon as the viewer's credential stops being valid."""
-    assert viewer.org_id is not None
-    # Only the viewer's own events can end the session (ends_session).
-    async with services.hub.listen(viewer.org_id, only_user=viewer.user_id) as listener:
-        # A revocation between authentication and listening would otherwise be missed.
+class SessionGuard:
+    """Closes a socket with 4401 as soon as the viewer's credential stops being valid.
+
+    Every socket has one, for as long as it lives. It holds no task while idle (ADR 0020:
+    a task, its coroutines, a queue and a wakeup per socket were a large part of an idle
+    socket's memory and of the objects the collector walks): the hub calls it for the
+    viewer's own events (``Watch``), and a timer fires at the credential's expiry. A task
+    exists only while it starts (the re-check below) and while it closes the socket.
+    """
+
+    __slots__ = (
+        "_closing",
+        "_credential",
+        "_services",
+        "_starting",
+        "_timer",
+        "_watch",
+        "_websocket",
+        "viewer",
+    )
+
+    def __init__(
+        self, websocket: WebSocket, services: Services, viewer: Viewer, credential: str
+    ) -> None:
+        assert viewer.org_id is not None
+        self._websocket = websocket
+        self._services = services
+        self.viewer = viewer
+        self._credential: str | None = credential
+        self._timer: asyncio.TimerHandle | None = None
+        self._closing: asyncio.Task[None] | None = None
+        # Only the viewer's own events can end the session (ends_session).
+        self._watch = Watch(self._event, self._missed, only_user=viewer.user_id)
+        self._starting: asyncio.Task[None] | None = asyncio.create_task(self._start())
+
+    async def _start(self) -> None:
+        assert self.viewer.org_id is not None
         try:
-            await authenticate(services.db, services.settings, credential)
-        except AuthenticationFailed:
-            await _close(websocket, SESSION_ENDED, "session ended")
-            return
-        # One await per event (no task per event): every socket has a guard, so this runs
-        # for every event times every socket.
-        deadline = None
-        if viewer.expires_at is not None:
-            remaining = max(0.0, (viewer.expires_at - utcnow()).total_seconds())
-            deadline = asyncio.get_running_loop().time() + remaining
-        try:
-            async with asyncio.timeout_at(deadline):
-                while True:
-                    item = await listener.next()
-                    if isinstance(item, CommittedEvent) and ends_session(item, viewer):
-                        break
-        except TimeoutError:
-            await _close(websocket, SESSION_ENDED, "access token expired")
-            return
-        except SubscriberTooSlow:
-            await _close(websocket, SUBSCRIBER_TOO_SLOW, "too slow to keep up")
-            return
-        await _close(websocket, SESSION_ENDED, "session ended")
+            await self._services.hub.attach(self.viewer.org_id, self._watch)
+            # A revocation between authentication and watching would otherwise be missed.
+            credential, self._credential = self._credential, None
+            assert credential is not None
+            try:
+                await authenticate(self._services.db, self._services.settings, credential)
+            except AuthenticationFailed:
+                self._close(SESSION_ENDED, "session ended")
+                return
+            expires_at = self.viewer.expires_at
+            if expires_at is not None:
+                remaining = max(0.0, (expires_at - utcnow()).total_seconds())
+                loop = asyncio.get_running_loop()
+                self._timer = loop.call_later(remaining, self._expired)
+        finally:
+            self._starting = None
+
+    def _event(self, committed: CommittedEvent) -> None:
+        if ends_session(committed, self.viewer):
+            self._close(SESSION_ENDED, "session ended")
+
+    def _missed(self) -> None:
+        self._close(SUBSCRIBER_TOO_SLOW, "too slow to keep up")
+
+    def _expired(self) -> None:
+        self._timer = None
+        self._close(SESSION_ENDED, "access token expired")
+
+    def _close(self, code: int, reason: str) -> None:
+        if self._closing is None:
+            self._closing = asyncio.get_running_loop().create_task(
+                _close(self._websocket, code, reason)
+            )
+
+    async def stop(self) -> None:
+        """The socket is gone: stop watching (and any close still under way)."""
+        for task in (self._starting, self._closing):
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        assert self.viewer.org_id is not None
+        await self._services.hub.detach(self.viewer.org_id, self._watch)
 
 
 async def _close(websocket: WebSocket, code: int, reason: str) -> None:

@@ -3,7 +3,6 @@ bearer authentication for both, and JSON errors (never a stack trace) for bad re
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from datetime import timedelta
@@ -34,7 +33,7 @@ from workchat.graphql.limits import (
     read_body,
     replay,
 )
-from workchat.graphql.session_guard import guard_session
+from workchat.graphql.session_guard import SessionGuard
 from workchat.graphql.ws_protocol import TextCheckedTransportWS
 from workchat.logs import request_id_of
 from workchat.services import Services
@@ -249,8 +248,8 @@ class WorkchatGraphQL(GraphQL[Context, None]):
         ):
             raise ConnectionRejectionError()  # 4403, as for a refused credential
         websocket.state.present = (viewer.org_id, viewer.user_id)
-        websocket.state.session_guard = asyncio.create_task(
-            guard_session(websocket, self.services, context.viewer, credential)
+        websocket.state.session_guard = SessionGuard(
+            websocket, self.services, context.viewer, credential
         )
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
@@ -260,8 +259,8 @@ class WorkchatGraphQL(GraphQL[Context, None]):
             # The socket is gone: stop watching its session.
             state = getattr(request, "state", None)
             guard = getattr(state, "session_guard", None)
-            if guard is not None:
-                guard.cancel()
+            if isinstance(guard, SessionGuard):
+                await guard.stop()
             present = getattr(state, "present", None)
             if present is not None:
                 await self.services.presence.disconnected(*present)

@@ -28,12 +28,19 @@ with orjson.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from json import JSONDecodeError
+from typing import Any, cast
 
 import orjson
 from graphql import GraphQLFormattedError, OperationType, get_operation_ast
-from starlette.websockets import WebSocket, WebSocketDisconnect
-from strawberry.http.exceptions import WebSocketDisconnected
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from strawberry.http.exceptions import (
+    NonJsonMessageReceived,
+    NonTextMessageReceived,
+    WebSocketDisconnected,
+)
 from strawberry.schema.schema import StreamResult
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -70,6 +77,57 @@ def _valid_subscribe(message: SubscribeMessage) -> bool:
 
 
 class TextCheckedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
+    async def handle(self) -> None:
+        """Strawberry's loop, holding no received message while it waits for the next one:
+        a parked subscriber kept its subscribe message, raw and decoded, for as long as the
+        socket lived (ADR 0020)."""
+        self.on_request_accepted()
+        try:
+            try:
+                async with aclosing(self._messages()) as messages:
+                    async for message in messages:
+                        await self.handle_message(cast(Message, message))
+                        del message
+            except NonTextMessageReceived:
+                await self.handle_invalid_message("WebSocket message type must be text")
+            except NonJsonMessageReceived:
+                await self.handle_invalid_message("WebSocket message must be valid JSON")
+        except WebSocketDisconnected:
+            pass
+        finally:
+            await self.shutdown()
+
+    async def _messages(self) -> AsyncGenerator[object, None]:
+        """Strawberry's ``iter_json``, without keeping the last text."""
+        websocket = self.context.request
+        assert isinstance(websocket, WebSocket)
+        try:
+            while websocket.application_state != WebSocketState.DISCONNECTED:
+                text = await websocket.receive_text()
+                try:
+                    message = self.view.decode_json(text)
+                except JSONDecodeError as exc:
+                    raise NonJsonMessageReceived from exc
+                del text
+                yield message
+                del message
+        except KeyError as exc:
+            raise NonTextMessageReceived from exc
+        except WebSocketDisconnect:
+            pass
+
+    def on_request_accepted(self) -> None:
+        super().on_request_accepted()
+        task = self.connection_init_timeout_task
+        assert task is not None
+        task.add_done_callback(self._forget_init_timeout)
+
+    def _forget_init_timeout(self, task: asyncio.Task[None]) -> None:
+        """A finished (usually cancelled) init timeout is not kept for the socket's life:
+        its exception's traceback held the sleep's frame, timer and context."""
+        if self.connection_init_timeout_task is task:
+            self.connection_init_timeout_task = None
+
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         payload = message.get("payload")
         if isinstance(payload, dict) and any(payload_violations(payload)):

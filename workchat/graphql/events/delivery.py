@@ -42,6 +42,7 @@ from workchat.events.signals import Signal
 from workchat.graphql.events.channel_stream import ACCESS_CHANGING, channel_event
 from workchat.graphql.events.grouping import SUBSCRIBING_EXECUTOR, SharedData, SharedEventExecutor
 from workchat.graphql.ws_frames import CURRENT_SINK, OperationSink
+from workchat.lean_async import LeanEvent
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +63,11 @@ class Member:
         self.sink = sink
         self.start = start  # events at or below this seq reached it before it joined
         self.limit = limit
-        self.pending: deque[Item] = deque()
+        # Built when something is handed over (a parked member holds no deque: ADR 0020).
+        self.pending: deque[Item] | tuple[()] = ()
         self.busy = False  # its task is handling an item it took
         self.overflowed = False
-        self._wakeup = asyncio.Event()
+        self._wakeup = LeanEvent()
 
     def deliver(self, payload: bytes, frames: dict[bytes, bytes]) -> None:
         if self.pending or self.busy or not self.sink.write_now(payload, frames):
@@ -78,7 +80,10 @@ class Member:
             metrics.EVENTS_DROPPED.labels("subscriber_too_slow").inc()
             self.miss()
             return
-        self.pending.append(item)
+        pending = self.pending
+        if not isinstance(pending, deque):
+            pending = self.pending = deque()
+        pending.append(item)
         self._wakeup.set()
 
     def miss(self) -> None:
@@ -91,11 +96,13 @@ class Member:
         while True:
             if self.overflowed:
                 raise SubscriberTooSlow("too slow to keep up")
-            if not self.pending:
+            pending = self.pending
+            if not isinstance(pending, deque) or not pending:
+                self.pending = ()
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
-            item = self.pending.popleft()
+            item = pending.popleft()
             self.busy = True
             if isinstance(item, bytes):
                 await self.sink.send(item)  # waits while the socket is paused
@@ -199,6 +206,18 @@ class DeliveryGroup:
 
 class GroupDelivery:
     """One subscription's way into its group: ``join`` once caught up, then ``next``."""
+
+    __slots__ = (
+        "_channel_id",
+        "_executor",
+        "_fanout",
+        "_group",
+        "_hub",
+        "_key",
+        "_org_id",
+        "_sink",
+        "member",
+    )
 
     def __init__(
         self,

@@ -127,11 +127,9 @@ def group_key(executor: Executor[Any]) -> tuple[Any, ...]:
     scope: tuple[Any, ...] = (viewer.org_id, viewer.role, tuple(sorted(viewer.scopes)))
     if scan.viewer_dependent:
         scope = (*scope, viewer.user_id)
-    return (
-        print_ast(document),
-        orjson.dumps(variables, option=orjson.OPT_SORT_KEYS, default=repr),
-        scope,
-    )
+    # Decoded: every subscriber keeps its key, and orjson's bytes hold a 4 KiB buffer each.
+    encoded = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS, default=repr).decode()
+    return (print_ast(document), encoded, scope)
 
 
 class SharedEventExecutor(StrawberryGraphQLCoreExecutionContext):

@@ -82,13 +82,17 @@ async def _events(
             async for item in events:
                 if isinstance(item, CaughtUp):
                     if delivery is not None and await delivery.join(item):
-                        break  # the group delivers from here; this listener goes
+                        # The group delivers from here; the listener goes (and with it
+                        # everything it held: nothing here may keep the CaughtUp).
+                        del item
+                        break
                     continue
                 if isinstance(item, LogResync):
                     yield gql.ResyncRequired(reason=item.reason)
                     return
                 context.drop_loaders()
                 yield item
+        del events  # closed: nothing of the listener's stream is kept while parked
         if delivery is not None and delivery.member is not None:
             while True:
                 handed = await delivery.next()
@@ -137,14 +141,18 @@ class EventSubscriptions:
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> AsyncGenerator[gql.ChannelEvent, None]:
         context = info.context
+        # The resolver's frame lives as long as the subscription: not the resolve info.
+        del info
         viewer = context.require_viewer()
         await check_subscription(context)
         db_id = decode_id(channel_id, CHANNEL)
         channel = await load_visible_channel(context.loaders, viewer, db_id) if db_id else None
         if channel is None:
             raise not_found("channel", field="channelId")
-        delivery = group_delivery(context, channel.id)
-        where = EventFilter(channel_id=channel.id)
+        # The id only: the loaded row (and its ORM state) is not kept while the stream waits.
+        channel_uuid, channel = channel.id, None
+        delivery = group_delivery(context, channel_uuid)
+        where = EventFilter(channel_id=channel_uuid)
         # Closed here, not left to the collector: it takes the subscription out of its group.
         async with aclosing(_events(context, viewer, after, where, delivery)) as items:
             async for item in items:
@@ -157,7 +165,7 @@ class EventSubscriptions:
                         yield typing
                     continue
                 if isinstance(item.event, ACCESS_CHANGING) and not await _still_readable(
-                    context, viewer, channel.id
+                    context, viewer, channel_uuid
                 ):
                     if is_about(item, viewer.user_id):
                         node = channel_event(item)
