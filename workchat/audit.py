@@ -14,7 +14,7 @@ from sqlalchemy import ScalarSelect, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workchat.auth.viewer import Viewer
-from workchat.db.base import utcnow
+from workchat.db.base import table_of, utcnow
 from workchat.db.models import AuditEntry
 
 GENESIS_HASH = "0" * 64
@@ -133,7 +133,7 @@ def chain_head(seq: int | None, hash_: str | None) -> ChainHead:
 
 
 # Built once: the statement's cache key is computed once, not per action.
-_INSERT_ENTRIES = insert(AuditEntry.__table__)  # type: ignore[arg-type]
+_INSERT_ENTRIES = insert(table_of(AuditEntry))
 
 
 async def append_entries(

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workchat.db.base import utcnow
+from workchat.db.base import table_of, utcnow
 from workchat.db.models import Event, EventWatermark
 from workchat.events.catalogue import DomainEvent, EventDecodeError, decode
 
@@ -148,9 +148,8 @@ async def last_event_seq(session: AsyncSession, org_id: uuid.UUID) -> int:
 
 
 # Built once: the statement's cache key is computed once, not per post.
-_INSERT_EVENTS = insert(Event.__table__).returning(  # type: ignore[arg-type]
-    Event.__table__.c.seq, sort_by_parameter_order=True
-)
+_EVENTS = table_of(Event)
+_INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.seq, sort_by_parameter_order=True)
 
 
 async def append_events(
