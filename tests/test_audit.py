@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from unittest import mock
 
 import pytest
 from sqlalchemy import text
@@ -14,8 +18,17 @@ from tests.support.db import audit_entries
 from tests.support.personas import Personas
 from tests.support.settings import PASSWORD
 from workchat.actions.users import create_user
-from workchat.audit import GENESIS_HASH, json_patch, make_diff, verify_chain
-from workchat.auth.viewer import system
+from workchat.audit import (
+    GENESIS_HASH,
+    AuditRecord,
+    append_entries,
+    entry_hash,
+    json_patch,
+    make_diff,
+    verify_chain,
+)
+from workchat.auth.viewer import Viewer, system
+from workchat.db.models import AuditEntry
 from workchat.services import Services
 
 
@@ -37,6 +50,101 @@ def test_make_diff_keeps_only_changed_fields() -> None:
         "before": {"role": "member"},
         "after": {"role": "admin"},
     }
+
+
+# Two entries and their hashes as the first release of the chain computed them: every
+# stored chain depends on these exact bytes.
+KNOWN_ENTRIES = [
+    (
+        {
+            "org_id": uuid.UUID("0b7c4a52-3f7e-4a8e-9c1d-2f7a8e9b6c11"),
+            "seq": 42,
+            "actor_id": uuid.UUID("5d4c3b2a-1908-4f7e-8d6c-5b4a39281706"),
+            "via": "api",
+            "operation": "postMessage",
+            "action": "message.post",
+            "target_type": "message",
+            "target_id": "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d",
+            "diff": make_diff(
+                None,
+                {
+                    "body": "héllo “wörld” 👋 \n\t<&>",
+                    "channel_id": "c",
+                    "n": 3,
+                    "flag": True,
+                    "none": None,
+                },
+            ),
+            "request_id": "req-123",
+            "at": datetime(2026, 12, 3, 7, 8, 9, 123456, tzinfo=UTC),
+            "prev_hash": "ab" * 32,
+        },
+        "f343ac1efa1bd3dd5182f5dc52a523ce4ad85ce1cd90c0d497fb75c186c02a83",
+    ),
+    (
+        {
+            "org_id": uuid.UUID(int=1),
+            "seq": 1,
+            "actor_id": None,
+            "via": "cli",
+            "operation": None,
+            "action": "org.create",
+            "target_type": "org",
+            "target_id": None,
+            "diff": make_diff({"a": 1}, {}),
+            "request_id": None,
+            "at": datetime(2026, 1, 1, tzinfo=UTC),
+            "prev_hash": GENESIS_HASH,
+        },
+        "5446c59cdf5861f6417ca5cca4b13eef91f99cdac9a2796a0eeee49e1511b7e0",
+    ),
+]
+
+
+@pytest.mark.parametrize(("values", "expected"), KNOWN_ENTRIES)
+def test_the_hash_of_a_known_entry_never_changes(values: dict[str, Any], expected: str) -> None:
+    assert entry_hash(AuditEntry(**values)) == expected
+
+
+class _Capture:
+    """Stands in for the session: keeps the rows ``append_entries`` inserts."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    async def execute(self, _statement: object, rows: list[dict[str, Any]]) -> None:
+        self.rows.extend(rows)
+
+
+@pytest.mark.parametrize(("values", "expected"), KNOWN_ENTRIES)
+async def test_appending_hashes_the_bytes_verification_hashes(
+    values: dict[str, Any], expected: str
+) -> None:
+    """The append path hashes the values it inserts, verification the stored row: given the
+    known entry's fields, the inserted row carries the known hash."""
+    org_id = values["org_id"]
+    viewer = Viewer(
+        user_id=values["actor_id"],
+        org_id=org_id,
+        via=values["via"],
+        operation=values["operation"],
+        request_id=values["request_id"],
+    )
+    record = AuditRecord(
+        org_id=org_id,
+        action=values["action"],
+        target_type=values["target_type"],
+        target_id=values["target_id"],
+        diff=values["diff"],
+    )
+    heads = {org_id: (values["seq"] - 1, values["prev_hash"])}
+    session = _Capture()
+    with mock.patch("workchat.audit.utcnow", return_value=values["at"]):
+        await append_entries(session, viewer, [record], heads)  # type: ignore[arg-type]
+    [row] = session.rows
+    assert {name: row[name] for name in values} == values
+    assert row["hash"] == expected
+    assert heads[org_id] == (values["seq"], expected)
 
 
 async def test_chain_links_every_entry(services: Services, personas: Personas) -> None:

@@ -10,8 +10,20 @@ indistinguishable from a missing one.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    and_,
+    bindparam,
+    false,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workchat.auth.viewer import Viewer
@@ -136,26 +148,51 @@ async def _is_member(session: AsyncSession, viewer: Viewer, channel: Channel) ->
     )
 
 
+def _hold(session: AsyncSession, *rows: object) -> None:
+    """Keep preloaded rows alive as long as the session: its identity map holds them only
+    weakly, and the checks that follow look them up there instead of asking again."""
+    session.info.setdefault("workchat.preloaded", []).extend(row for row in rows if row)
+
+
+_CHANNEL_AND_MEMBERSHIP = (
+    select(Channel, Membership)
+    .outerjoin(
+        Membership,
+        and_(Membership.channel_id == Channel.id, Membership.user_id == bindparam("user_id")),
+    )
+    .where(Channel.id == bindparam("channel_id"))
+)
+# The statement with each ``also`` its callers pass (module-level subqueries, so few): built
+# once each, like the one above.
+_CHANNEL_AND_MEMBERSHIP_AND: dict[ScalarSelect[Any], Any] = {}
+
+
 async def preload_channel_and_membership(
-    session: AsyncSession, viewer: Viewer, channel_id: uuid.UUID
-) -> tuple[Channel | None, Membership | None]:
+    session: AsyncSession,
+    viewer: Viewer,
+    channel_id: uuid.UUID,
+    *,
+    also: ScalarSelect[Any] | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> Any:
     """Load the channel and the viewer's membership of it in one statement, into the
-    session's identity map: while the caller holds the returned rows (the map is weak), the
-    ``access_channel`` and membership checks that follow find both there instead of asking
-    the database twice (the post hot path). The checks still decide; this only loads."""
+    session (the post hot path): the ``access_channel`` and membership checks that follow
+    find both there instead of asking the database twice. The checks still decide; this
+    only loads. ``also``, a scalar subquery (with its ``params``), rides along in the same
+    statement: its value is returned (None without a user or a channel)."""
     if viewer.user_id is None:
-        return None, None
-    row = (
-        await session.execute(
-            select(Channel, Membership)
-            .outerjoin(
-                Membership,
-                and_(Membership.channel_id == Channel.id, Membership.user_id == viewer.user_id),
-            )
-            .where(Channel.id == channel_id)
-        )
-    ).first()
-    return (row[0], row[1]) if row is not None else (None, None)
+        return None
+    query: Any = _CHANNEL_AND_MEMBERSHIP
+    if also is not None:
+        if also not in _CHANNEL_AND_MEMBERSHIP_AND:
+            _CHANNEL_AND_MEMBERSHIP_AND[also] = _CHANNEL_AND_MEMBERSHIP.add_columns(also)
+        query = _CHANNEL_AND_MEMBERSHIP_AND[also]
+    values = {"channel_id": channel_id, "user_id": viewer.user_id, **(params or {})}
+    row = (await session.execute(query, values)).first()
+    if row is None:
+        return None
+    _hold(session, row[0], row[1])
+    return row[2] if also is not None else None
 
 
 async def access_channel(
@@ -183,6 +220,27 @@ def can_read_message(
     )
 
 
+def _message_context(*, for_update: bool) -> Select[Message, Channel, Membership]:
+    query = (
+        select(Message, Channel, Membership)
+        .join(Channel, Channel.id == Message.channel_id)
+        .outerjoin(
+            Membership,
+            and_(Membership.channel_id == Channel.id, Membership.user_id == bindparam("user_id")),
+        )
+        .where(Message.id == bindparam("message_id"))
+    )
+    if for_update:
+        # As Session.get(with_for_update=True): lock the message row, and refresh it if the
+        # session had loaded it before.
+        return query.with_for_update(of=Message).execution_options(populate_existing=True)
+    return query
+
+
+# Built once each: their cache keys are computed once, not per action.
+_MESSAGE_CONTEXT = {flag: _message_context(for_update=flag) for flag in (False, True)}
+
+
 async def access_message(
     session: AsyncSession,
     viewer: Viewer,
@@ -191,13 +249,17 @@ async def access_message(
     field: str = "messageId",
     for_update: bool = False,
 ) -> tuple[Message, Channel]:
-    """The message and its channel if the viewer may read them; NOT_FOUND otherwise."""
-    require_user(viewer)
-    message = await session.get(Message, message_id, with_for_update=for_update)
-    channel = await session.get(Channel, message.channel_id) if message else None
-    if message is None or channel is None:
+    """The message and its channel if the viewer may read them; NOT_FOUND otherwise. One
+    statement loads both and the viewer's membership of the channel (kept in the session
+    for the membership checks that follow)."""
+    user_id = require_user(viewer)
+    params = {"message_id": message_id, "user_id": user_id}
+    row = (await session.execute(_MESSAGE_CONTEXT[for_update], params)).first()
+    if row is None:
         raise not_found("message", field=field)
-    is_member = await _is_member(session, viewer, channel)
+    message, channel, membership = row
+    _hold(session, membership)
+    is_member = membership_matters(channel) and membership is not None
     if not can_read_message(viewer, message, channel, is_member=is_member):
         raise not_found("message", field=field)
     return message, channel

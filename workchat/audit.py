@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import ScalarSelect, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workchat.auth.viewer import Viewer
-from workchat.db.base import utcnow
+from workchat.db.base import table_of, utcnow
 from workchat.db.models import AuditEntry
 
 GENESIS_HASH = "0" * 64
@@ -46,23 +46,46 @@ def make_diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None)
     }
 
 
-def canonical_form(entry: AuditEntry) -> bytes:
-    """The bytes that are hashed: every recorded field, in one fixed JSON spelling."""
+# The recorded fields, in the order they are hashed (the JSON is key-sorted anyway).
+HASHED_FIELDS = (
+    "org_id",
+    "seq",
+    "actor_id",
+    "via",
+    "operation",
+    "action",
+    "target_type",
+    "target_id",
+    "diff",
+    "request_id",
+    "at",
+    "prev_hash",
+)
+
+
+def canonical_bytes(values: Mapping[str, Any]) -> bytes:
+    """The bytes that are hashed, from an entry's column values: every recorded field, in
+    one fixed JSON spelling. Any change here breaks every stored chain."""
     fields = {
-        "org_id": str(entry.org_id),
-        "seq": entry.seq,
-        "actor_id": str(entry.actor_id) if entry.actor_id else None,
-        "via": entry.via,
-        "operation": entry.operation,
-        "action": entry.action,
-        "target_type": entry.target_type,
-        "target_id": entry.target_id,
-        "diff": entry.diff,
-        "request_id": entry.request_id,
-        "at": entry.at.isoformat(),
-        "prev_hash": entry.prev_hash,
+        "org_id": str(values["org_id"]),
+        "seq": values["seq"],
+        "actor_id": str(values["actor_id"]) if values["actor_id"] else None,
+        "via": values["via"],
+        "operation": values["operation"],
+        "action": values["action"],
+        "target_type": values["target_type"],
+        "target_id": values["target_id"],
+        "diff": values["diff"],
+        "request_id": values["request_id"],
+        "at": values["at"].isoformat(),
+        "prev_hash": values["prev_hash"],
     }
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def canonical_form(entry: AuditEntry) -> bytes:
+    """The bytes that are hashed for a stored entry."""
+    return canonical_bytes({name: getattr(entry, name) for name in HASHED_FIELDS})
 
 
 def entry_hash(entry: AuditEntry) -> str:
@@ -91,44 +114,62 @@ class AuditRecord:
     diff: dict[str, Any]
 
 
+# The latest (seq, hash) of an org's chain: (0, GENESIS_HASH) before its first entry.
+ChainHead = tuple[int, str]
+
+
+def audit_head_sql(org_id: Any) -> tuple[ScalarSelect[int], ScalarSelect[str]]:
+    """The seq and hash of the org's latest entry, as scalar subqueries (NULL if none)."""
+
+    def newest(column: Any) -> ScalarSelect[Any]:
+        query = select(column).where(AuditEntry.org_id == org_id)
+        return query.order_by(AuditEntry.seq.desc()).limit(1).scalar_subquery()
+
+    return newest(AuditEntry.seq), newest(AuditEntry.hash)
+
+
+def chain_head(seq: int | None, hash_: str | None) -> ChainHead:
+    return (seq, hash_) if seq is not None and hash_ is not None else (0, GENESIS_HASH)
+
+
+# Built once: the statement's cache key is computed once, not per action.
+_INSERT_ENTRIES = insert(table_of(AuditEntry))
+
+
 async def append_entries(
-    session: AsyncSession, viewer: Viewer, records: list[AuditRecord]
-) -> list[AuditEntry]:
-    """Chain and insert ``records``; the caller holds the org lock (``lock_org_chain``)."""
-    entries: list[AuditEntry] = []
-    heads: dict[uuid.UUID, tuple[int, str]] = {}
+    session: AsyncSession,
+    viewer: Viewer,
+    records: list[AuditRecord],
+    heads: dict[uuid.UUID, ChainHead],
+) -> None:
+    """Chain ``records`` and insert them in one statement. ``heads`` holds each org's chain
+    head (``audit_head_sql``) and is moved on to the entries inserted; the caller holds
+    the org lock (``lock_org_chain``) until commit."""
+    if not records:
+        return
+    at = utcnow()
+    rows: list[dict[str, Any]] = []
     for record in records:
-        if record.org_id not in heads:
-            row = (
-                await session.execute(
-                    select(AuditEntry.seq, AuditEntry.hash)
-                    .where(AuditEntry.org_id == record.org_id)
-                    .order_by(AuditEntry.seq.desc())
-                    .limit(1)
-                )
-            ).first()
-            heads[record.org_id] = (row.seq, row.hash) if row else (0, GENESIS_HASH)
         seq, prev_hash = heads[record.org_id]
-        entry = AuditEntry(
-            id=uuid.uuid4(),
-            org_id=record.org_id,
-            seq=seq + 1,
-            actor_id=viewer.user_id,
-            via=viewer.via,
-            operation=viewer.operation,
-            action=record.action,
-            target_type=record.target_type,
-            target_id=record.target_id,
-            diff=record.diff,
-            request_id=viewer.request_id,
-            at=utcnow(),
-            prev_hash=prev_hash,
-        )
-        entry.hash = entry_hash(entry)
-        heads[record.org_id] = (entry.seq, entry.hash)
-        session.add(entry)
-        entries.append(entry)
-    return entries
+        values: dict[str, Any] = {
+            "id": uuid.uuid4(),
+            "org_id": record.org_id,
+            "seq": seq + 1,
+            "actor_id": viewer.user_id,
+            "via": viewer.via,
+            "operation": viewer.operation,
+            "action": record.action,
+            "target_type": record.target_type,
+            "target_id": record.target_id,
+            "diff": record.diff,
+            "request_id": viewer.request_id,
+            "at": at,
+            "prev_hash": prev_hash,
+        }
+        values["hash"] = hashlib.sha256(canonical_bytes(values)).hexdigest()
+        heads[record.org_id] = (values["seq"], values["hash"])
+        rows.append(values)
+    await session.execute(_INSERT_ENTRIES, rows)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ import asyncio
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.exc import IntegrityError
 
 from tests.support.db import audit_entries, count_rows, events, snapshot
@@ -181,16 +181,18 @@ async def test_the_index_decides_when_the_check_misses(
     real = msg._earlier_post
     calls: list[str] = []
 
-    async def blind_once(*args: object) -> uuid.UUID | None:
+    async def counted(*args: object) -> uuid.UUID | None:
         calls.append("lookup")
-        return None if len(calls) == 1 else await real(*args)  # type: ignore[arg-type]
+        return await real(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(msg, "_earlier_post", blind_once)
+    # The in-transaction check (it rides with the channel preload) finds nothing.
+    monkeypatch.setattr(msg, "_EARLIER_POST", select(Message.id).where(false()).scalar_subquery())
+    monkeypatch.setattr(msg, "_earlier_post", counted)
     again = await msg.post_message(
         services, bob, channel_id=room.id, body="hi", client_mutation_id="k"
     )
     assert again.id == first.id
-    assert calls == ["lookup", "lookup"]  # the blinded check, then the answer after refusal
+    assert calls == ["lookup"]  # the answer after the index refused the insert
     assert await snapshot(services) == before
     assert await _last_seqs(services, [room]) == [1]
 
@@ -206,6 +208,7 @@ async def test_another_constraint_is_not_mistaken_for_a_retry(
     async def never(*args: object) -> None:
         return None
 
+    monkeypatch.setattr(msg, "_EARLIER_POST", select(Message.id).where(false()).scalar_subquery())
     monkeypatch.setattr(msg, "_earlier_post", never)
     with pytest.raises(IntegrityError):
         await msg.post_message(services, bob, channel_id=room.id, body="hi", client_mutation_id="k")

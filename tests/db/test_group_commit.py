@@ -5,16 +5,19 @@ own writes and gets its own error; the others are answered only once the COMMIT 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import uuid
 from typing import Any
 
 import pytest
 from sqlalchemy import event, select, update
 
-from tests.support.db import audit_entries, count_rows
+from tests.events.helpers import write_events
+from tests.support.db import audit_entries, count_rows, events
 from tests.support.personas import Personas, as_user
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
+from workchat.audit import verify_chain
 from workchat.db.models import Channel, Message
 from workchat.services import Services
 
@@ -126,3 +129,63 @@ async def test_a_retry_batched_with_its_original_gets_the_same_message(
     assert first.id == second.id
     assert await _stored(services, first.id)
     assert await count_rows(services, Message, channel_id=channel.id) == 1
+
+
+async def _chain_ok(services: Services, org_id: uuid.UUID) -> bool:
+    async with services.db.read_session() as session:
+        return (await verify_chain(session, org_id)).first_bad is None
+
+
+async def test_chain_heads_follow_another_connections_writes(
+    services: Services, second_services: Services, personas: Personas
+) -> None:
+    """Writers remember the audit and event heads they left (the writer memo), and forget
+    them when another connection wrote in between: each audit entry and each published
+    event chains to the one really before it."""
+    alice = as_user(personas.alice)
+    org_id = personas.alice.org_id
+    channel = await ch.create_channel(services, alice, name="two-writers")
+    published = []
+    for writer in (services, second_services, services, services, second_services, services):
+        await msg.post_message(writer, alice, channel_id=channel.id, body="hello")
+        published += await write_events(writer, org_id, 1)
+    assert await _chain_ok(services, org_id)
+    for previous, current in itertools.pairwise(published):
+        assert current.prev_seq == previous.seq + 1  # the post's MessagePosted in between
+    logged = await events(services, org_id)
+    by_seq = {row.seq: row for row in logged}
+    for probe in published:
+        assert probe.prev_seq is not None and by_seq[probe.prev_seq].type == "message.posted"
+
+
+async def test_a_rolled_back_savepoint_leaves_no_remembered_head(
+    services: Services, personas: Personas
+) -> None:
+    """A post nested in a writer that then fails is rolled back with it (its audit entry and
+    event too): the next post chains to the entry before it, not to the rolled back one."""
+    if not services.db.is_sqlite:
+        pytest.skip("nested writers share a transaction only under SQLite's group commit")
+    alice = as_user(personas.alice)
+    org_id = personas.alice.org_id
+    channel = await ch.create_channel(services, alice, name="nested")
+    await msg.post_message(services, alice, channel_id=channel.id, body="kept")
+    audited = len(await audit_entries(services, org_id))
+
+    async def post_then_fail() -> None:
+        async with services.db.write_session() as session, session.begin():
+            # A statement first: the outer savepoint begins with it, around the nested one.
+            await session.execute(
+                update(Channel).where(Channel.id == channel.id).values(name="outer")
+            )
+            await msg.post_message(services, alice, channel_id=channel.id, body="rolled back")
+            raise Boom("the outer writer fails after the nested post")
+
+    with pytest.raises(Boom):
+        await post_then_fail()
+    after = await msg.post_message(services, alice, channel_id=channel.id, body="after")
+    entries = (await audit_entries(services, org_id))[audited:]
+    assert [e.target_id for e in entries] == [str(after.id)]
+    assert await _chain_ok(services, org_id)
+    published = await write_events(services, org_id, 1)
+    logged = await events(services, org_id)
+    assert published[0].prev_seq == logged[-2].seq

@@ -10,9 +10,10 @@ import re
 import uuid
 from collections import defaultdict
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from workchat.db.base import table_of
 from workchat.db.models import Membership, Mention, User
 
 WORD_AFTER_AT = re.compile(r"@([^\W_]+)")
@@ -39,25 +40,41 @@ def find_mentions(body: str, people: list[tuple[uuid.UUID, str]]) -> set[uuid.UU
     return found
 
 
+_NAMES_OF_MEMBERS = (
+    select(User.id, User.display_name)
+    .join(Membership, Membership.user_id == User.id)
+    .where(Membership.channel_id == bindparam("channel_id"))
+)
+_MENTIONS = table_of(Mention)
+_DELETE_MENTIONS = delete(_MENTIONS).where(_MENTIONS.c.message_id == bindparam("message_id"))
+_INSERT_MENTIONS = insert(_MENTIONS)
+
+
+def may_mention(body: str) -> bool:
+    """Whether ``body`` can name anyone: every mention follows an "@"."""
+    return "@" in body
+
+
 async def record_mentions(
     session: AsyncSession,
     message_id: uuid.UUID,
     channel_id: uuid.UUID,
     body: str,
     *,
-    new_message: bool = False,
+    had_mentions: bool = True,
 ) -> set[uuid.UUID]:
-    """Replace the message's mentions with the channel members its body names (a
-    ``new_message`` has none to replace: no DELETE)."""
-    if not new_message:
-        await session.execute(delete(Mention).where(Mention.message_id == message_id))
-    if "@" not in body:
+    """Replace the message's mentions with the channel members its body names. Where the
+    message has none to replace (``had_mentions`` false: a new message, or a body that
+    could name nobody), no DELETE."""
+    if had_mentions:
+        await session.execute(_DELETE_MENTIONS, {"message_id": message_id})
+    if not may_mention(body):
         return set()
-    rows = await session.execute(
-        select(User.id, User.display_name)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.channel_id == channel_id)
-    )
+    rows = await session.execute(_NAMES_OF_MEMBERS, {"channel_id": channel_id})
     mentioned = find_mentions(body, [(user_id, name) for user_id, name in rows])
-    session.add_all(Mention(message_id=message_id, user_id=user_id) for user_id in mentioned)
+    if mentioned:
+        await session.execute(
+            _INSERT_MENTIONS,
+            [{"message_id": message_id, "user_id": user_id} for user_id in sorted(mentioned)],
+        )
     return mentioned

@@ -7,9 +7,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workchat.access import (
     access_channel,
@@ -18,11 +19,11 @@ from workchat.access import (
     require_user,
 )
 from workchat.actions.channels import require_member, require_writable
-from workchat.actions.mentions import record_mentions
+from workchat.actions.mentions import may_mention, record_mentions
 from workchat.actions.unit import unit_of_work
 from workchat.actions.validation import check_text
 from workchat.auth.viewer import Viewer
-from workchat.db.base import utcnow
+from workchat.db.base import table_of, utcnow
 from workchat.db.models import Channel, Message, MessageRevision
 from workchat.errors import ActionError, ErrorCode, Forbidden
 from workchat.events import catalogue as ev
@@ -66,6 +67,46 @@ async def _earlier_post(
             Message.author_id == author_id, Message.client_mutation_id == client_mutation_id
         )
     )
+
+
+# The post hot path's statements, built once: each one's cache key is computed once, not
+# per post.
+_EARLIER_POST = (
+    select(Message.id)
+    .where(
+        Message.author_id == bindparam("user_id"), Message.client_mutation_id == bindparam("key")
+    )
+    .scalar_subquery()
+)
+_MESSAGES = table_of(Message)
+_CHANNELS = table_of(Channel)
+_NEXT_SEQ = (
+    update(_CHANNELS)
+    .where(_CHANNELS.c.id == bindparam("channel_id"))
+    .values(last_seq=_CHANNELS.c.last_seq + 1)
+    .returning(_CHANNELS.c.last_seq)
+)
+_INSERT_MESSAGE = insert(_MESSAGES)
+_INSERT_REVISION = insert(table_of(MessageRevision))
+_EDIT_MESSAGE = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("message_id"))
+    .values(
+        body=bindparam("body"),
+        version=bindparam("version"),
+        edited_at=bindparam("edited_at"),
+        search_text=bindparam("search_text"),
+    )
+)
+# In SQL, not from the loaded row: concurrent replies must not lose a count.
+_COUNT_REPLY = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("root_id"))
+    .values(
+        reply_count=_MESSAGES.c.reply_count + 1,
+        last_reply_at=bindparam("now", type_=_MESSAGES.c.last_reply_at.type),
+    )
+)
 
 
 def _key_reused() -> ActionError:
@@ -117,8 +158,15 @@ async def post_message(
     try:
         async with unit_of_work(services, viewer) as unit:
             session = unit.session
-            # Held, so the checks below find both rows in the session (one statement).
-            _preloaded = await preload_channel_and_membership(session, viewer, channel_id)
+            # One statement: the channel and membership the checks below find in the
+            # session, and the message an earlier call with this key created, if any.
+            earlier = await preload_channel_and_membership(
+                session,
+                viewer,
+                channel_id,
+                also=_EARLIER_POST if client_mutation_id is not None else None,
+                params={"key": client_mutation_id},
+            )
             channel = await access_channel(session, viewer, channel_id)
             require_writable(channel)
             await require_member(session, viewer, channel)
@@ -137,59 +185,50 @@ async def post_message(
                         "replies cannot be replied to: use the thread's root",
                         field="threadId",
                     )
-            if client_mutation_id is not None:
+            if earlier is not None:
                 # A retry: answer with the earlier post and write nothing. Read in this
                 # transaction, so an earlier post still waiting for its group commit counts
                 # (and this answer, too, waits for that commit). Calls that race on separate
                 # transactions meet the unique index on (author_id, client_mutation_id).
-                earlier = await _earlier_post(session, author_id, client_mutation_id)
-                if earlier is not None:
-                    original = await session.get(Message, earlier)
-                    assert original is not None
-                    return _check_replay(
-                        original, channel_id=channel_id, thread_id=thread_id, body=body
-                    )
+                original = await session.get(Message, earlier)
+                assert original is not None
+                return _check_replay(
+                    original, channel_id=channel_id, thread_id=thread_id, body=body
+                )
             # Taking the next seq locks the channel row: posts to one channel serialize here,
             # so seqs have no gaps.
-            seq = (
-                await session.execute(
-                    update(Channel)
-                    .where(Channel.id == channel.id)
-                    .values(last_seq=Channel.last_seq + 1)
-                    .returning(Channel.last_seq)
-                    .execution_options(synchronize_session=False)
-                )
-            ).scalar_one()
+            seq = (await session.execute(_NEXT_SEQ, {"channel_id": channel.id})).scalar_one()
             now = utcnow()
             message_id = uuid.uuid4()
-            message = Message(
-                id=message_id,
-                org_id=channel.org_id,
-                channel_id=channel.id,
-                thread_id=root.id if root else message_id,
-                author_id=viewer.user_id,
-                body=body,
-                version=1,
-                seq=seq,
-                created_at=now,
-                reply_count=0,
-                client_mutation_id=client_mutation_id,
-                search_key=search_key(now),  # the same instant as created_at
-                search_text=index_text(body),
-            )
-            session.add(message)
-            await session.flush()
+            values = {
+                "id": message_id,
+                "org_id": channel.org_id,
+                "channel_id": channel.id,
+                "thread_id": root.id if root else message_id,
+                "author_id": author_id,
+                "body": body,
+                "version": 1,
+                "seq": seq,
+                "created_at": now,
+                "edited_at": None,
+                "deleted_at": None,
+                "reply_count": 0,
+                "reaction_count": 0,
+                "last_reply_at": None,
+                "client_mutation_id": client_mutation_id,
+                "search_key": search_key(now),  # the same instant as created_at
+                "search_text": index_text(body),
+            }
+            # Core, not a session flush: the row is complete here. The answer is the same
+            # values as a (transient) Message.
+            await session.execute(_INSERT_MESSAGE, values)
+            message = Message(**values)
             mentioned = await record_mentions(
-                session, message.id, channel.id, body, new_message=True
+                session, message.id, channel.id, body, had_mentions=False
             )
             if root is not None:
                 # In SQL, not from the loaded row: concurrent replies must not lose a count.
-                await session.execute(
-                    update(Message)
-                    .where(Message.id == root.id)
-                    .values(reply_count=Message.reply_count + 1, last_reply_at=now)
-                    .execution_options(synchronize_session=False)
-                )
+                await session.execute(_COUNT_REPLY, {"root_id": root.id, "now": now})
             unit.audit(
                 channel.org_id,
                 "message.post",
@@ -256,19 +295,34 @@ async def edit_message(
         if body == message.body:
             return message
         now = utcnow()
-        unit.session.add(
-            MessageRevision(
-                message_id=message.id,
-                version=message.version,
-                body=message.body,
-                edited_by=viewer.user_id,
-                edited_at=now,
-            )
+        old_body, old_version = message.body, message.version
+        session = unit.session
+        # Core statements, not a session flush; the loaded row then takes the new values as
+        # stored (nothing left for a flush to write).
+        await session.execute(
+            _INSERT_REVISION,
+            {
+                "message_id": message.id,
+                "version": old_version,
+                "body": old_body,
+                "edited_by": viewer.user_id,
+                "edited_at": now,
+            },
         )
-        before = {"body": message.body, "version": message.version}
-        message.body, message.version, message.edited_at = body, message.version + 1, now
-        message.search_text = index_text(body)
-        await record_mentions(unit.session, message.id, message.channel_id, body)
+        edited = {
+            "body": body,
+            "version": old_version + 1,
+            "edited_at": now,
+            "search_text": index_text(body),
+        }
+        await session.execute(_EDIT_MESSAGE, {"message_id": message.id, **edited})
+        for name, value in edited.items():
+            set_committed_value(message, name, value)
+        # Mentions come only from an "@" in the body: a body without one left none.
+        await record_mentions(
+            session, message.id, message.channel_id, body, had_mentions=may_mention(old_body)
+        )
+        before = {"body": old_body, "version": old_version}
         unit.audit(
             message.org_id,
             "message.edit",

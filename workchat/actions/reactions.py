@@ -8,14 +8,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workchat.access import access_message
+from workchat.access import access_message, require_user
 from workchat.actions.channels import require_member, require_writable
 from workchat.actions.unit import unit_of_work
 from workchat.auth.viewer import Viewer
-from workchat.db.base import utcnow
+from workchat.db.base import table_of, utcnow
 from workchat.db.models import Message, Reaction
 from workchat.errors import ActionError, ErrorCode
 from workchat.events import catalogue as ev
@@ -72,14 +74,30 @@ async def _reactable(session: AsyncSession, viewer: Viewer, message_id: uuid.UUI
     return message
 
 
-async def _count_reactions(session: AsyncSession, message_id: uuid.UUID, change: int) -> None:
-    # In SQL, not from the loaded row: concurrent reactions must not lose a count.
-    await session.execute(
-        update(Message)
-        .where(Message.id == message_id)
-        .values(reaction_count=Message.reaction_count + change)
-        .execution_options(synchronize_session=False)
-    )
+_REACTIONS = table_of(Reaction)
+_MESSAGES = table_of(Message)
+# Add a reaction unless it is there (also when a concurrent call just added it: that one
+# wins, this one writes nothing); a row back means this call added it. Built once per
+# dialect.
+_ADD = {
+    "sqlite": sqlite_insert(_REACTIONS).on_conflict_do_nothing().returning(_REACTIONS.c.message_id),
+    "postgresql": postgresql_insert(_REACTIONS)
+    .on_conflict_do_nothing()
+    .returning(_REACTIONS.c.message_id),
+}
+_REMOVE = (
+    delete(_REACTIONS)
+    .where(_REACTIONS.c.message_id == bindparam("message_id"))
+    .where(_REACTIONS.c.user_id == bindparam("user_id"))
+    .where(_REACTIONS.c.emoji == bindparam("emoji"))
+    .returning(_REACTIONS.c.message_id)
+)
+# In SQL, not from the loaded row: concurrent reactions must not lose a count.
+_COUNT = (
+    update(_MESSAGES)
+    .where(_MESSAGES.c.id == bindparam("message_id"))
+    .values(reaction_count=_MESSAGES.c.reaction_count + bindparam("change"))
+)
 
 
 async def add_reaction(
@@ -87,22 +105,26 @@ async def add_reaction(
 ) -> Message:
     emoji = clean_emoji(emoji)
     async with unit_of_work(services, viewer) as unit:
-        message = await _reactable(unit.session, viewer, message_id)
-        key = (message.id, viewer.user_id, emoji)
-        if await unit.session.get(Reaction, key) is not None:
-            return message
-        reaction = Reaction(
-            message_id=message.id, user_id=viewer.user_id, emoji=emoji, created_at=utcnow()
-        )
-        unit.session.add(reaction)
-        await _count_reactions(unit.session, message.id, +1)
+        session = unit.session
+        message = await _reactable(session, viewer, message_id)
+        user_id = require_user(viewer)
+        row = {
+            "message_id": message.id,
+            "user_id": user_id,
+            "emoji": emoji,
+            "created_at": utcnow(),
+        }
+        added = await session.execute(_ADD[session.get_bind().dialect.name], row)
+        if added.first() is None:
+            return message  # already there: nothing to write
+        await session.execute(_COUNT, {"message_id": message.id, "change": 1})
         unit.audit(message.org_id, "reaction.add", "message", message.id, after={"emoji": emoji})
         unit.emit(
             ev.ReactionAdded(
                 org_id=message.org_id,
                 channel_id=message.channel_id,
                 message_id=message.id,
-                user_id=reaction.user_id,
+                user_id=user_id,
                 emoji=emoji,
             )
         )
@@ -114,12 +136,13 @@ async def remove_reaction(
 ) -> Message:
     emoji = clean_emoji(emoji)
     async with unit_of_work(services, viewer) as unit:
-        message = await _reactable(unit.session, viewer, message_id)
-        reaction = await unit.session.get(Reaction, (message.id, viewer.user_id, emoji))
-        if reaction is None:
-            return message
-        await unit.session.delete(reaction)
-        await _count_reactions(unit.session, message.id, -1)
+        session = unit.session
+        message = await _reactable(session, viewer, message_id)
+        user_id = require_user(viewer)
+        key = {"message_id": message.id, "user_id": user_id, "emoji": emoji}
+        if (await session.execute(_REMOVE, key)).first() is None:
+            return message  # not there: nothing to write
+        await session.execute(_COUNT, {"message_id": message.id, "change": -1})
         unit.audit(
             message.org_id, "reaction.remove", "message", message.id, before={"emoji": emoji}
         )
@@ -128,7 +151,7 @@ async def remove_reaction(
                 org_id=message.org_id,
                 channel_id=message.channel_id,
                 message_id=message.id,
-                user_id=reaction.user_id,
+                user_id=user_id,
                 emoji=emoji,
             )
         )

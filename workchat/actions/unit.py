@@ -8,14 +8,23 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workchat.audit import AuditRecord, append_entries, lock_org_chain, make_diff
+from workchat.audit import (
+    AuditRecord,
+    ChainHead,
+    append_entries,
+    audit_head_sql,
+    chain_head,
+    lock_org_chain,
+    make_diff,
+)
 from workchat.auth.viewer import SCOPE_WRITE, Viewer
-from workchat.db.group_commit import after_commit
+from workchat.db.group_commit import after_commit, writer_memo
 from workchat.errors import Forbidden
 from workchat.events.catalogue import DomainEvent
-from workchat.events.log import CommittedEvent, append_events, event_row
+from workchat.events.log import CommittedEvent, append_events, event_row, last_event_seq_sql
 from workchat.events.signals import AUDIT_APPENDED, Signal
 from workchat.services import Services
 
@@ -65,11 +74,42 @@ class Unit:
         orgs = sorted({r.org_id for r in self._audit} | {e.org_id for e in self._events})
         for org_id in orgs:
             await lock_org_chain(self.session, org_id)
+        audit_heads, event_heads = await _chain_heads(self.session, orgs)
         await self.session.flush()
-        await append_entries(self.session, self.viewer, self._audit)
+        await append_entries(self.session, self.viewer, self._audit, audit_heads)
         if self._events:
             rows = [event_row(event) for event in self._events]
-            self.committed_events = await append_events(self.session, rows)
+            self.committed_events = await append_events(self.session, rows, event_heads)
+        memo = writer_memo(self.session)
+        if memo is not None:
+            # True once these statements ran; forgotten if this savepoint rolls back.
+            for org_id in orgs:
+                memo[(_HEADS, org_id)] = (audit_heads[org_id], event_heads[org_id])
+
+
+# Writer-memo key of an org's chain heads: (audit (seq, hash), latest event seq).
+_HEADS = "workchat.chain_heads"
+
+_audit_seq, _audit_hash = audit_head_sql(bindparam("org_id"))
+_READ_HEADS = select(_audit_seq, _audit_hash, last_event_seq_sql(bindparam("org_id")))
+
+
+async def _chain_heads(
+    session: AsyncSession, orgs: list[uuid.UUID]
+) -> tuple[dict[uuid.UUID, ChainHead], dict[uuid.UUID, int]]:
+    """Each org's audit chain head and latest event seq, under the org lock: from the
+    writer memo where this process's last write left them (SQLite, while no other
+    connection wrote), else one statement per org."""
+    memo = writer_memo(session)
+    audit: dict[uuid.UUID, ChainHead] = {}
+    events: dict[uuid.UUID, int] = {}
+    for org_id in orgs:
+        known = memo.get((_HEADS, org_id)) if memo is not None else None
+        if known is None:
+            row = (await session.execute(_READ_HEADS, {"org_id": org_id})).one()
+            known = (chain_head(row[0], row[1]), int(row[2]))
+        audit[org_id], events[org_id] = known
+    return audit, events
 
 
 @asynccontextmanager

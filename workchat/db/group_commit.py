@@ -10,6 +10,14 @@ after-commit hooks (event publishing) run first, in commit order.
 
 A writer's session is its own (own identity map), bound to the shared connection with
 ``join_transaction_mode="create_savepoint"``: ``session.begin()`` is the SAVEPOINT.
+
+Writers may also keep what they know of the database in the committer's *memo*
+(``writer_memo``), e.g. the head of a hash chain they just appended to, instead of reading it
+again in the next action. The memo holds only while nothing else changed the database: it is
+emptied when another connection (another process, the CLI, this process's other engines)
+committed since this committer's last COMMIT (``PRAGMA data_version``, read once per batch),
+when a writer's savepoint rolled back (its writes are gone; the memo may describe them), and
+when a COMMIT failed.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -26,6 +35,8 @@ log = logging.getLogger(__name__)
 
 # session.info key: async callables to run once the session's writes are committed.
 AFTER_COMMIT = "workchat.after_commit"
+# session.info key: the committer's memo (see ``writer_memo``).
+MEMO = "workchat.writer_memo"
 MAX_BATCH = 64
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -38,6 +49,17 @@ _current: ContextVar[AsyncConnection | None] = ContextVar("group_commit_conn", d
 def after_commit(session: AsyncSession, hook: AfterCommit) -> None:
     """Run ``hook`` after the transaction holding ``session``'s writes has committed."""
     session.info.setdefault(AFTER_COMMIT, []).append(hook)
+
+
+def writer_memo(session: AsyncSession) -> dict[Any, Any] | None:
+    """What this process's writers know of the database between statements, or None where
+    there is no such knowledge (PostgreSQL: other processes write concurrently).
+
+    Valid inside the session's transaction; a writer stores there only what is true once its
+    own statements have run (the group committer forgets it all when a savepoint or a COMMIT
+    fails, or another connection committed)."""
+    memo: dict[Any, Any] | None = session.info.get(MEMO)
+    return memo
 
 
 async def run_hooks(hooks: list[AfterCommit]) -> None:
@@ -61,11 +83,38 @@ class GroupCommitter:
         self._conn: AsyncConnection | None = None
         self._answers: list[asyncio.Future[None]] = []
         self._hooks: list[AfterCommit] = []
+        self._memo: dict[Any, Any] = {}
+        # The connection of the last COMMIT and its data_version then: the memo is current
+        # while a new batch on that connection reads the same data_version.
+        self._memo_as_of: tuple[Any, int] | None = None
 
     def _session(self, conn: AsyncConnection) -> AsyncSession:
-        return AsyncSession(
+        session = AsyncSession(
             bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
         )
+        session.info[MEMO] = self._memo
+        return session
+
+    async def _begin(self) -> AsyncConnection:
+        """A new batch: BEGIN IMMEDIATE, and forget the memo if another connection
+        committed since this committer's last COMMIT."""
+        conn = await self._engine.connect()
+        try:
+            await conn.begin()  # BEGIN IMMEDIATE (the engine's begin hook)
+            # Under the write lock: nobody else can commit until this batch has.
+            version = (await conn.exec_driver_sql("PRAGMA data_version")).scalar_one()
+        except BaseException:
+            await conn.close()
+            raise
+        raw = (await conn.get_raw_connection()).driver_connection
+        if self._memo_as_of != (raw, version):
+            self._memo.clear()
+        self._memo_as_of = (raw, version)
+        return conn
+
+    def _forget(self) -> None:
+        self._memo.clear()
+        self._memo_as_of = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -73,9 +122,13 @@ class GroupCommitter:
         if joined is not None:
             # Nested in another writer's turn: its own savepoint in the same transaction,
             # committed (and its hooks run) with the outer writer's batch.
-            async with self._session(joined) as session:
-                yield session
-                self._hooks.extend(session.info.get(AFTER_COMMIT, ()))
+            try:
+                async with self._session(joined) as session:
+                    yield session
+                    self._hooks.extend(session.info.get(AFTER_COMMIT, ()))
+            except BaseException:
+                self._forget()
+                raise
             return
         answer: asyncio.Future[None] | None = None
         self._queued += 1
@@ -85,13 +138,7 @@ class GroupCommitter:
             self._queued -= 1
         try:
             if self._conn is None:
-                conn = await self._engine.connect()
-                try:
-                    await conn.begin()  # BEGIN IMMEDIATE (the engine's begin hook)
-                except BaseException:
-                    await conn.close()
-                    raise
-                self._conn = conn
+                self._conn = await self._begin()
             token = _current.set(self._conn)
             try:
                 async with self._session(self._conn) as session:
@@ -99,6 +146,9 @@ class GroupCommitter:
                     answer = asyncio.get_running_loop().create_future()
                     self._answers.append(answer)
                     self._hooks.extend(session.info.get(AFTER_COMMIT, ()))
+            except BaseException:
+                self._forget()  # its savepoint rolled back: the memo may describe its writes
+                raise
             finally:
                 _current.reset(token)
         finally:
@@ -117,9 +167,13 @@ class GroupCommitter:
         conn, answers, hooks = self._conn, self._answers, self._hooks
         assert conn is not None
         self._conn, self._answers, self._hooks = None, [], []
+        # The memo holds only once this COMMIT is done: whatever goes wrong, it is forgotten.
+        as_of, self._memo_as_of = self._memo_as_of, None
         try:
             await conn.commit()
+            self._memo_as_of = as_of
         except Exception as exc:
+            self._forget()
             log.exception("group commit of %d writes failed", len(answers))
             for answer in answers:
                 if not answer.done():

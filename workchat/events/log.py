@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from workchat.db.base import table_of, utcnow
 from workchat.db.models import Event, EventWatermark
 from workchat.events.catalogue import DomainEvent, EventDecodeError, decode
 
@@ -104,10 +105,21 @@ def decode_event(committed: CommittedEvent) -> DomainEvent:
         raise type(exc)(f"event {committed.seq}: {exc}") from None
 
 
-def event_row(event: DomainEvent) -> Event:
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """The log row of an event an action emits, before it has its ``seq``."""
+
+    org_id: uuid.UUID
+    type: str
+    payload: dict[str, Any]
+    channel_id: uuid.UUID | None
+    user_id: uuid.UUID | None
+
+
+def event_row(event: DomainEvent) -> EventRow:
     """The log row of an event an action emits; it gets its ``seq`` when inserted."""
     delivery = event.delivery()
-    return Event(
+    return EventRow(
         org_id=delivery.org_id,
         type=event.type,
         payload=event.to_payload(),
@@ -116,29 +128,65 @@ def event_row(event: DomainEvent) -> Event:
     )
 
 
-async def last_event_seq(session: AsyncSession, org_id: uuid.UUID) -> int:
+def last_event_seq_sql(org_id: Any) -> ColumnElement[int]:
     """The seq of the org's latest event (0 if none): the newest row, or, when retention
-    pruned them all, the watermark. One statement, so one snapshot: a concurrent prune is
+    pruned them all, the watermark. One expression, so one snapshot: a concurrent prune is
     seen either wholly (rows gone, watermark set) or not at all."""
     newest = select(func.max(Event.seq)).where(Event.org_id == org_id).scalar_subquery()
     pruned = (
         select(EventWatermark.pruned_seq).where(EventWatermark.org_id == org_id).scalar_subquery()
     )
-    return int(await session.scalar(select(func.coalesce(newest, pruned, 0))) or 0)
+    return func.coalesce(newest, pruned, 0)
 
 
-async def append_events(session: AsyncSession, rows: list[Event]) -> list[CommittedEvent]:
-    """Insert ``rows`` (see ``event_row``) and return them committed-to-be, each chained to
-    its org's previous event. The caller holds the per-org lock
-    (``workchat.audit.lock_org_chain``) of every org in ``rows`` until commit, so no other
-    event of the org can slip in between."""
-    heads: dict[uuid.UUID, int] = {}
-    for org_id in dict.fromkeys(row.org_id for row in rows):
-        heads[org_id] = await last_event_seq(session, org_id)
-    session.add_all(rows)
-    await session.flush()
+_LAST_EVENT_SEQ = select(last_event_seq_sql(bindparam("org_id")))
+
+
+async def last_event_seq(session: AsyncSession, org_id: uuid.UUID) -> int:
+    """The seq of the org's latest event (0 if none); see ``last_event_seq_sql``."""
+    return int(await session.scalar(_LAST_EVENT_SEQ, {"org_id": org_id}) or 0)
+
+
+# Built once: the statement's cache key is computed once, not per post.
+_EVENTS = table_of(Event)
+_INSERT_EVENTS = insert(_EVENTS).returning(_EVENTS.c.seq, sort_by_parameter_order=True)
+
+
+async def append_events(
+    session: AsyncSession, rows: list[EventRow], heads: dict[uuid.UUID, int]
+) -> list[CommittedEvent]:
+    """Insert ``rows`` (see ``event_row``) in one statement and return them
+    committed-to-be, each chained to its org's previous event. ``heads`` holds each org's
+    latest event seq (``last_event_seq``) and is moved on to the rows inserted. The caller
+    holds the per-org lock (``workchat.audit.lock_org_chain``) of every org in ``rows``
+    until commit, so no other event of the org can slip in between."""
+    created_at = utcnow()
+    values = [
+        {
+            "org_id": row.org_id,
+            "channel_id": row.channel_id,
+            "user_id": row.user_id,
+            "type": row.type,
+            "payload": row.payload,
+            "created_at": created_at,
+        }
+        for row in rows
+    ]
+    seqs = list((await session.execute(_INSERT_EVENTS, values)).scalars())
     committed: list[CommittedEvent] = []
-    for row in sorted(rows, key=lambda row: row.seq):  # delivery order is seq order
-        committed.append(CommittedEvent.from_row(row, prev_seq=heads[row.org_id]))
-        heads[row.org_id] = row.seq
+    # Delivery order is seq order.
+    for seq, row in sorted(zip(seqs, rows, strict=True), key=lambda pair: pair[0]):
+        committed.append(
+            CommittedEvent(
+                seq=seq,
+                org_id=row.org_id,
+                type=row.type,
+                payload=row.payload,
+                channel_id=row.channel_id,
+                user_id=row.user_id,
+                created_at=created_at,
+                prev_seq=heads[row.org_id],
+            )
+        )
+        heads[row.org_id] = seq
     return committed
