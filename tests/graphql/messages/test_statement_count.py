@@ -3,19 +3,17 @@ batch per request and no resolver queries per row (docs/adr/0003-architecture.md
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from tests.support.chat import make_channel, post
 from tests.support.graphql_client import GraphQLClient
 from tests.support.operations import cid, login_all
 from tests.support.personas import Personas, another_member, as_user
 from tests.support.settings import test_settings
+from tests.support.statements import queries, recording
 from workchat.actions import channels as ch
 from workchat.actions import reactions as rx
 from workchat.db.models import Channel
@@ -31,7 +29,6 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 MAX_STATEMENTS = 8
-TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 PAGE = """query($id: ID!, $last: Int) {
     channel(id: $id) {
@@ -43,29 +40,6 @@ PAGE = """query($id: ID!, $last: Int) {
         } } }
     }
 }"""
-
-
-@contextmanager
-def recording(services: Services) -> Iterator[list[str]]:
-    """Every statement sent on the read and write engines while inside."""
-    statements: list[str] = []
-
-    def before_cursor_execute(*args: Any) -> None:
-        statements.append(" ".join(str(args[2]).split()))
-
-    engines = {services.db.engine.sync_engine, services.db.write_engine.sync_engine}
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", before_cursor_execute)
-
-
-def queries(statements: list[str]) -> list[str]:
-    """The statements that read or write data (SQLite's explicit BEGINs left out)."""
-    return [s for s in statements if not s.upper().startswith(TRANSACTION_CONTROL)]
 
 
 @pytest.fixture
