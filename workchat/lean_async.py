@@ -20,7 +20,29 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
-def _wake(waiters: list[asyncio.Future[None]] | None) -> None:
+Waiters = list[asyncio.Future[None]] | None  # None while nobody waits
+
+
+async def _wait(owner: object, slot: str) -> None:
+    """Wait on a new future added to the waiter list in ``owner``'s ``slot``."""
+    waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    waiters: Waiters = getattr(owner, slot)
+    if waiters is None:
+        setattr(owner, slot, [waiter])
+    else:
+        waiters.append(waiter)
+    try:
+        await waiter
+    finally:
+        # Still listed only when cancelled (a wake-up takes the whole list away).
+        current: Waiters = getattr(owner, slot)
+        if current is not None and waiter in current:
+            current.remove(waiter)
+            if not current:
+                setattr(owner, slot, None)
+
+
+def _wake(waiters: Waiters) -> None:
     for waiter in waiters or ():
         if not waiter.done():
             waiter.set_result(None)
@@ -33,7 +55,7 @@ class LeanEvent:
 
     def __init__(self) -> None:
         self._flag = False
-        self._waiters: list[asyncio.Future[None]] | None = None
+        self._waiters: Waiters = None
 
     def is_set(self) -> bool:
         return self._flag
@@ -50,18 +72,7 @@ class LeanEvent:
     async def wait(self) -> bool:
         if self._flag:
             return True
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        if self._waiters is None:
-            self._waiters = [waiter]
-        else:
-            self._waiters.append(waiter)
-        try:
-            await waiter
-        finally:
-            if self._waiters is not None and waiter in self._waiters:  # cancelled
-                self._waiters.remove(waiter)
-                if not self._waiters:
-                    self._waiters = None
+        await _wait(self, "_waiters")
         return True
 
 
@@ -74,7 +85,7 @@ class LeanQueue(Generic[T]):
     def __init__(self, maxsize: int = 0) -> None:
         self.maxsize = maxsize
         self._items: deque[T] | None = None  # None while empty
-        self._getters: list[asyncio.Future[None]] | None = None
+        self._getters: Waiters = None
 
     def qsize(self) -> int:
         return len(self._items) if self._items is not None else 0
@@ -105,16 +116,5 @@ class LeanQueue(Generic[T]):
 
     async def get(self) -> T:
         while self._items is None:
-            getter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            if self._getters is None:
-                self._getters = [getter]
-            else:
-                self._getters.append(getter)
-            try:
-                await getter
-            finally:
-                if self._getters is not None and getter in self._getters:  # cancelled
-                    self._getters.remove(getter)
-                    if not self._getters:
-                        self._getters = None
+            await _wait(self, "_getters")
         return self.get_nowait()

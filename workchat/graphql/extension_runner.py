@@ -126,24 +126,10 @@ class _Stage:
         raised = exc
         while self._entered:
             is_async, generator = self._entered.pop()
-            try:
-                if raised is None:
-                    if is_async:
-                        await _alast(generator)
-                    else:
-                        _last(generator)
-                elif is_async:
-                    await generator.athrow(raised)
-                    raise RuntimeError("generator didn't stop after athrow()")
-                else:
-                    generator.throw(raised)
-                    raise RuntimeError("generator didn't stop after throw()")
-            except (StopIteration, StopAsyncIteration):
-                raised = None  # swallowed by this hook: the next ones exit normally
-            except BaseException as new:
-                raised = new
-        if raised is not None and raised is not exc:
-            raise raised
+            raised = (
+                await _aexit_hook(generator, raised) if is_async else _exit_hook(generator, raised)
+            )
+        _propagate(raised, exc)
 
     def __enter__(self) -> None:
         try:
@@ -172,18 +158,46 @@ class _Stage:
         raised = exc
         while self._entered:
             _, generator = self._entered.pop()
-            try:
-                if raised is None:
-                    _last(generator)
-                else:
-                    generator.throw(raised)
-                    raise RuntimeError("generator didn't stop after throw()")
-            except StopIteration:
-                raised = None
-            except BaseException as new:
-                raised = new
-        if raised is not None and raised is not exc:
-            raise raised
+            raised = _exit_hook(generator, raised)
+        _propagate(raised, exc)
+
+
+def _exit_hook(generator: Any, raised: BaseException | None) -> BaseException | None:
+    """Exit one entered generator hook with ``raised`` (None: normally); the exception
+    that goes on to the hooks after it (None when it swallowed ``raised``)."""
+    try:
+        if raised is None:
+            _last(generator)
+        else:
+            generator.throw(raised)
+            raise RuntimeError("generator didn't stop after throw()")
+    except StopIteration:
+        return None
+    except BaseException as new:
+        return new
+    return None
+
+
+async def _aexit_hook(generator: Any, raised: BaseException | None) -> BaseException | None:
+    """``_exit_hook`` for an async generator hook."""
+    try:
+        if raised is None:
+            await _alast(generator)
+        else:
+            await generator.athrow(raised)
+            raise RuntimeError("generator didn't stop after athrow()")
+    except StopAsyncIteration:
+        return None
+    except BaseException as new:
+        return new
+    return None
+
+
+def _propagate(raised: BaseException | None, original: BaseException | None) -> None:
+    """The stage never swallows: only an exception a hook raised instead is raised here
+    (the original one goes on by itself)."""
+    if raised is not None and raised is not original:
+        raise raised
 
 
 def _first(generator: Any) -> None:
