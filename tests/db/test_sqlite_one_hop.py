@@ -3,6 +3,7 @@ SQLAlchemy reads back: rows, rowcount, lastrowid, and the DBAPI's errors."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from workchat.db import sqlite_one_hop
 from workchat.services import Services
 
 
@@ -102,3 +104,66 @@ async def test_a_read_transaction_sees_one_snapshot(services: Services, streamed
         assert await _count(reader, streamed) == 0
     async with services.db.read_session() as reader:
         assert await _count(reader, streamed) == 1
+
+
+@contextmanager
+def statement_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[bool, str]]]:
+    """(ran on this thread, statement) for every statement sent while inside."""
+    seen: list[tuple[bool, str]] = []
+    here = threading.get_ident()
+    original = sqlite_one_hop._run
+
+    def recorded(conn: Any, operation: str, *args: Any) -> Any:
+        seen.append((threading.get_ident() == here, operation.split()[0].upper()))
+        return original(conn, operation, *args)
+
+    monkeypatch.setattr(sqlite_one_hop, "_run", recorded)
+    yield seen
+
+
+async def test_a_write_batch_runs_its_statements_on_the_event_loop_thread(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the batch holds the write lock its statements skip the trip to the worker thread;
+    the BEGIN IMMEDIATE travels (it may wait for another process), and the COMMIT is a trip
+    of its own (it may checkpoint)."""
+    async with services.db.write_session() as session, session.begin():
+        await session.execute(text("CREATE TABLE hop_inline (v INTEGER)"))
+    commits: list[bool] = []
+    original_commit = aiosqlite.Connection.commit
+
+    async def commit(self: aiosqlite.Connection) -> None:
+        commits.append(self.__dict__.get(sqlite_one_hop._INLINE, False))
+        await original_commit(self)
+
+    monkeypatch.setattr(aiosqlite.Connection, "commit", commit)
+    with statement_threads(monkeypatch) as seen:
+        async with services.db.write_session() as session, session.begin():
+            await session.execute(text("INSERT INTO hop_inline VALUES (1)"))
+            await session.execute(text("UPDATE hop_inline SET v = 2"))
+    assert commits == [False]  # the COMMIT went to the worker thread, inline switched off
+    assert seen[0] == (False, "PRAGMA")  # with the deferred BEGIN IMMEDIATE: a trip
+    assert seen[1:] == [(True, "SAVEPOINT"), (True, "INSERT"), (True, "UPDATE"), (True, "RELEASE")]
+    async with services.db.read_session() as session:
+        await session.execute(text("SELECT 1"))  # a pooled connection, first
+    with statement_threads(monkeypatch) as seen:
+        async with services.db.read_session() as session:
+            assert (await session.execute(text("SELECT v FROM hop_inline"))).scalar_one() == 2
+    assert seen == [(False, "SELECT")]
+
+
+async def test_a_failed_inline_statement_rolls_back_only_its_writer(services: Services) -> None:
+    """An error raised on the event loop's thread is the DBAPI's error as before: the
+    writer's savepoint rolls back, the batch and the next writer go on."""
+    async with services.db.write_session() as session, session.begin():
+        await session.execute(text("CREATE TABLE hop_fail (id INTEGER PRIMARY KEY)"))
+        await session.execute(text("INSERT INTO hop_fail VALUES (1)"))
+    with pytest.raises(IntegrityError):
+        async with services.db.write_session() as session, session.begin():
+            await session.execute(text("INSERT INTO hop_fail VALUES (2)"))
+            await session.execute(text("INSERT INTO hop_fail VALUES (1)"))
+    async with services.db.write_session() as session, session.begin():
+        await session.execute(text("INSERT INTO hop_fail VALUES (3)"))
+    async with services.db.read_session() as session:
+        ids = (await session.execute(text("SELECT id FROM hop_fail ORDER BY id"))).scalars()
+        assert list(ids) == [1, 3]

@@ -63,9 +63,10 @@ def _configure_sqlite(engine: AsyncEngine, settings: Settings, *, begin: str) ->
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(conn: Any) -> None:
         defer = getattr(conn.connection.dbapi_connection, "defer_begin", None)
-        if begin == "BEGIN" and defer is not None:
-            # A deferred BEGIN takes no lock: it can travel with the first statement
-            # (one trip to aiosqlite's thread instead of two). IMMEDIATE is sent now.
+        if defer is not None:
+            # The BEGIN travels with the first statement (one trip to aiosqlite's thread
+            # instead of two). A deferred BEGIN takes no lock before it anyway; a BEGIN
+            # IMMEDIATE takes the write lock then, still before that statement reads.
             defer(begin)
         else:
             conn.exec_driver_sql(begin)

@@ -31,6 +31,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from workchat.db.sqlite_one_hop import run_inline
+
 log = logging.getLogger(__name__)
 
 # session.info key: async callables to run once the session's writes are committed.
@@ -110,6 +112,9 @@ class GroupCommitter:
         if self._memo_as_of != (raw, version):
             self._memo.clear()
         self._memo_as_of = (raw, version)
+        # The batch holds the write lock: its statements cannot wait, so they skip the trip
+        # to the connection's thread (until the COMMIT, which can).
+        run_inline(raw, True)
         return conn
 
     def _forget(self) -> None:
@@ -170,6 +175,7 @@ class GroupCommitter:
         # The memo holds only once this COMMIT is done: whatever goes wrong, it is forgotten.
         as_of, self._memo_as_of = self._memo_as_of, None
         try:
+            run_inline((await conn.get_raw_connection()).driver_connection, False)
             await conn.commit()
             self._memo_as_of = as_of
         except Exception as exc:

@@ -141,8 +141,10 @@ async def test_outsiders_cannot_subscribe(
         assert await subs.error_codes("random") == ["NOT_FOUND"]
         await subs.start("garbage", CHANNEL_EVENTS, {"channelId": "not-an-id"})
         assert await subs.error_codes("garbage") == ["NOT_FOUND"]
-        # Public channels are readable by the whole org, members or not.
-        await subs.start("public", CHANNEL_EVENTS, {"channelId": cid(public)})
+        # Public channels are readable by the whole org, members or not. From a cursor: a
+        # subscription without one starts whenever the server gets to its frame.
+        after = await event_cursor(gql, bob)
+        await subs.start("public", CHANNEL_EVENTS, {"channelId": cid(public), "after": after})
         await post(services, alice, public, "hello org")
         assert (await subs.event("public"))["message"]["body"] == "hello org"
 
