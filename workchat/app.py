@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import hmac
 import os
 from collections.abc import AsyncIterator
@@ -17,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from workchat import metrics
+from workchat import collector, metrics
 from workchat.audit_anchor import checkpoint_key, run_checkpointer
 from workchat.events.retention import run_pruner
 from workchat.graphql.limits import HeaderLimit
@@ -68,9 +67,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             # The key is read now, so a missing or short key stops the start, loudly.
             key = checkpoint_key(settings)
             checkpointer = asyncio.create_task(run_checkpointer(services.db, settings, key))
-        # What start-up built (schema, metadata, compiled statements) lives as long as the
-        # process: out of the collector's way, full collections no longer stall requests.
-        gc.freeze()
+        # What start-up built is frozen; young collections spaced out (workchat.collector).
+        collector.settle()
         try:
             async with mcp.lifespan():  # MCP sessions end before the services close
                 yield
