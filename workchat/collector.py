@@ -9,7 +9,7 @@ Two things make CPython's default policy costly here:
   walks the middle generation. Delivering one message to 5,000 sockets allocates far more
   than 700, so collections fell inside the delivery, and with the default thresholds one
   message in ten reached its last subscriber ~100 ms later than the others
-  (``bench/fanout.py --sizes 5000``: p99 203-205 ms with the default, 119 ms with 20,000;
+  (``bench/fanout.py --sizes 5000``: p99 202-204 ms with the default, 119 ms with 20,000;
   ADR 0020). A larger first threshold makes those collections rarer (each costs about the
   same: its cost is the objects that survive, and those are few). The memory it may hold
   back is at most that many young objects, a few MiB.

@@ -102,7 +102,7 @@ class GroupCommitter:
         committed since this committer's last COMMIT."""
         conn = await self._engine.connect()
         try:
-            await conn.begin()  # BEGIN IMMEDIATE (the engine's begin hook)
+            await conn.begin()  # BEGIN IMMEDIATE (the engine's hook): sent with the PRAGMA
             # Under the write lock: nobody else can commit until this batch has.
             version = (await conn.exec_driver_sql("PRAGMA data_version")).scalar_one()
         except BaseException:

@@ -20,8 +20,9 @@ connection's thread) and ``Connection._conn`` (the sqlite3 connection there);
 tests/db/test_sqlite_one_hop.py fails if either changes. Server-side (streaming) cursors
 keep the adapter's own class (they send a deferred BEGIN first, on its own trip).
 
-Two more trips go the same way. A read transaction's ``BEGIN`` waits on the connection
-(``defer_begin``) and travels with its first statement. ``commit``/``rollback`` make no trip
+Two more trips go the same way. A transaction's ``BEGIN`` (a read's plain one, the writer
+engine's IMMEDIATE) waits on the connection (``defer_begin``) and travels with its first
+statement. ``commit``/``rollback`` make no trip
 when the sqlite3 connection is not in a transaction: sqlite3 itself does nothing then, so
 the pool's rollback on return after the session's own, or the end of a read that never ran
 a statement, cost nothing. The check reads ``in_transaction`` from the event loop's thread;
