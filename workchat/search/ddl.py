@@ -46,20 +46,20 @@ POSTGRES_VECTOR_ADD = (
 POSTGRES_VECTOR_DROP = f"ALTER TABLE messages DROP COLUMN IF EXISTS {SEARCH_VECTOR_COLUMN}"
 POSTGRES_GIN_INDEX = "CREATE INDEX search_messages_vector ON messages USING gin (search_vector)"
 POSTGRES_GIN_DROP = "DROP INDEX IF EXISTS search_messages_vector"
-# The walk newest first along search_key reads its rows from this index alone (an index-only
-# scan, where the visibility map allows): the columns that the match and the filters test
-# (all but has:link's body and has:reaction, which walks its own index), not the table.
+# The walk newest first along search_key: the columns that the filters test (all but
+# has:link's body and has:reaction, which walks its own index). Not the tsvector: a B-tree
+# entry holds at most 2,704 bytes, and a message of a few hundred distinct words has a
+# larger one (its INSERT failed); the match reads it from the table (migration 0010).
 POSTGRES_WALK_INDEX = (
     "CREATE INDEX search_messages_walk ON messages (search_key) "
-    "INCLUDE (channel_id, deleted_at, created_at, author_id, id, thread_id, reply_count, "
-    "search_vector)"
+    "INCLUDE (channel_id, deleted_at, created_at, author_id, id, thread_id, reply_count)"
 )
 POSTGRES_WALK_DROP = "DROP INDEX IF EXISTS search_messages_walk"
 # The same for has:reaction, over the reacted messages only (about one in twelve).
 POSTGRES_REACTED_INDEX = (
     "CREATE INDEX search_messages_reacted ON messages (search_key) "
-    "INCLUDE (channel_id, deleted_at, created_at, author_id, id, thread_id, reply_count, "
-    "search_vector) WHERE reaction_count > 0"
+    "INCLUDE (channel_id, deleted_at, created_at, author_id, id, thread_id, reply_count) "
+    "WHERE reaction_count > 0"
 )
 POSTGRES_REACTED_DROP = "DROP INDEX IF EXISTS search_messages_reacted"
 
