@@ -10,8 +10,8 @@ from tests.support.db import events, typed
 from tests.support.personas import Personas, as_user
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
-from workchat.actions.mentions import find_mentions
-from workchat.db.models import Mention
+from workchat.actions.mentions import KEYS_PER_QUERY, find_mentions, mention_key, words_after_at
+from workchat.db.models import Mention, User
 from workchat.events import catalogue as ev
 from workchat.services import Services
 
@@ -57,3 +57,48 @@ async def test_post_and_edit_record_mentions(services: Services, personas: Perso
     # only members of the channel can be mentioned there
     other = await msg.post_message(services, alice, channel_id=channel.id, body="@Eve hi")
     assert await _mentioned(services, other.id) == set()
+
+
+def test_mention_key_is_the_folded_first_word() -> None:
+    assert mention_key("Anna Lee") == "anna"
+    assert mention_key("  ÉMILE zola") == "émile"
+    assert mention_key("Straße") == "strasse"
+    assert mention_key("_bot") == ""
+    assert mention_key("(Bob)") == ""
+    assert words_after_at("hi @Anna Lee, @ÉMILE and @anna; mail x@y") == {"anna", "émile", "y"}
+
+
+async def test_the_stored_key_is_what_mentions_match(
+    services: Services, personas: Personas
+) -> None:
+    async with services.db.read_session() as session:
+        keys = dict((await session.execute(select(User.display_name, User.mention_key))).all())
+    assert keys == {"Alice": "alice", "Bob": "bob", "Eve": "eve"}
+
+
+async def test_many_words_after_at_are_read_in_chunks(
+    services: Services, personas: Personas
+) -> None:
+    """More distinct "@words" than one candidate query takes: the name at the end still
+    counts."""
+    alice, bob = as_user(personas.alice), as_user(personas.bob)
+    channel = await ch.create_channel(services, alice, name="crowd")
+    await ch.join_channel(services, bob, channel.id)
+    noise = " ".join(f"@w{n}" for n in range(KEYS_PER_QUERY + 20))
+    posted = await msg.post_message(services, alice, channel_id=channel.id, body=f"{noise} @Bob")
+    assert await _mentioned(services, posted.id) == {personas.bob.id}
+
+
+async def test_a_namesake_in_another_org_is_not_mentioned(
+    services: Services, personas: Personas
+) -> None:
+    """Eve of Evil Corp has the key "eve"; Acme's "@Eve" names nobody, and Evil Corp's names
+    her."""
+    eve = as_user(personas.eve)
+    alice = as_user(personas.alice)
+    acme_channel = await ch.create_channel(services, alice, name="acme-room")
+    posted = await msg.post_message(services, alice, channel_id=acme_channel.id, body="@Eve?")
+    assert await _mentioned(services, posted.id) == set()
+    evil_channel = await ch.create_channel(services, eve, name="lair")
+    own = await msg.post_message(services, eve, channel_id=evil_channel.id, body="note to @eve")
+    assert await _mentioned(services, own.id) == {personas.eve.id}

@@ -214,7 +214,7 @@ def test_0009_slugs_orgs_and_keeps_the_earliest_idempotency_key(empty_database: 
                     },
                 )
         await engine.dispose()
-        await asyncio.to_thread(upgrade, empty_database)
+        await asyncio.to_thread(upgrade, empty_database, "0009")
         engine = create_async_engine(normalize_url(empty_database), poolclass=NullPool)
         async with engine.begin() as conn:
             slugs = sorted((await conn.execute(text("SELECT slug FROM orgs"))).scalars())
@@ -235,3 +235,50 @@ def test_0009_slugs_orgs_and_keeps_the_earliest_idempotency_key(empty_database: 
         return slugs, keys
 
     assert asyncio.run(seed_and_read()) == (["acme", "acme-2"], ["k", None, "j"])
+
+
+def test_0011_backfills_mention_keys(empty_database: str) -> None:
+    """0011 gives existing users the case-folded first word of their name as mention key
+    ("" where no mention can start), and new users cannot go without one."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    upgrade(empty_database, "0010")
+    is_sqlite = empty_database.startswith("sqlite")
+    org = uuid.uuid4()
+    names = {"Émile Zola": "émile", "STRAẞE Anna": "strasse", "_bot": "", "Al": "al"}
+
+    def v(id_: uuid.UUID) -> object:
+        return id_.hex if is_sqlite else id_
+
+    insert_user = text(
+        "INSERT INTO users (id, org_id, email, display_name, role, is_active, created_at) "
+        "VALUES (:id, :org, :email, :name, 'member', true, :now)"
+    )
+
+    async def seed_and_read() -> dict[str, str]:
+        engine = create_async_engine(normalize_url(empty_database), poolclass=NullPool)
+        now = datetime.now(UTC).replace(tzinfo=None) if is_sqlite else datetime.now(UTC)
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("INSERT INTO orgs (id, name, slug, created_at) VALUES (:id, 'A', 'a', :now)"),
+                {"id": v(org), "now": now},
+            )
+            for n, name in enumerate(names):
+                params = {"id": v(uuid.uuid4()), "org": v(org), "name": name, "now": now}
+                await conn.execute(insert_user, {**params, "email": f"u{n}@example.com"})
+        await engine.dispose()
+        await asyncio.to_thread(upgrade, empty_database)
+        engine = create_async_engine(normalize_url(empty_database), poolclass=NullPool)
+        async with engine.connect() as conn:
+            rows = await conn.execute(text("SELECT display_name, mention_key FROM users"))
+            keys = {name: key for name, key in rows}
+            params = {"id": v(uuid.uuid4()), "org": v(org), "name": "New", "now": now}
+            with pytest.raises(IntegrityError):
+                await conn.execute(insert_user, {**params, "email": "new@example.com"})
+        await engine.dispose()
+        return keys
+
+    assert asyncio.run(seed_and_read()) == names

@@ -224,7 +224,7 @@ async def post_message(
             await session.execute(_INSERT_MESSAGE, values)
             message = Message(**values)
             mentioned = await record_mentions(
-                session, message.id, channel.id, body, had_mentions=False
+                session, message.id, channel.org_id, channel.id, body, had_mentions=False
             )
             if root is not None:
                 # In SQL, not from the loaded row: concurrent replies must not lose a count.
@@ -320,7 +320,12 @@ async def edit_message(
             set_committed_value(message, name, value)
         # Mentions come only from an "@" in the body: a body without one left none.
         await record_mentions(
-            session, message.id, message.channel_id, body, had_mentions=may_mention(old_body)
+            session,
+            message.id,
+            message.org_id,
+            message.channel_id,
+            body,
+            had_mentions=may_mention(old_body),
         )
         before = {"body": old_body, "version": old_version}
         unit.audit(

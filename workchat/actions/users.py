@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from workchat.access import access_user, can_read_org, readable_users_sql, require_admin
 from workchat.actions.channels import join_system_channels
+from workchat.actions.mentions import mention_key
 from workchat.actions.unit import Unit, unit_of_work
 from workchat.actions.validation import check_password, check_role, clean_email, clean_text
 from workchat.audit import lock_org_chain
@@ -70,6 +71,7 @@ async def insert_user(unit: Unit, org_id: uuid.UUID, new: NewUser) -> User:
         org_id=org_id,
         email=new.email,
         display_name=new.display_name,
+        mention_key=mention_key(new.display_name),
         role=new.role,
         password_hash=new.password_hash,
         is_active=True,

@@ -57,6 +57,8 @@ class User(Base):
         CheckConstraint("role IN ('admin', 'member')", name="role"),
         # Unique per org only: another org's addresses are none of an org admin's business.
         Index("uq_users_org_id_email", "org_id", "email", unique=True),
+        # Mention resolution reads only the users a body's "@words" can name.
+        Index("ix_users_org_id_mention_key", "org_id", "mention_key"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -64,6 +66,8 @@ class User(Base):
     # Stored lower-cased, so uniqueness is case-insensitive. Indexed for login without org.
     email: Mapped[str] = mapped_column(String(254), index=True)
     display_name: Mapped[str] = mapped_column(String(80))
+    # The case-folded first word of display_name (workchat.actions.mentions.mention_key).
+    mention_key: Mapped[str] = mapped_column(String(240))  # folding may triple a length
     role: Mapped[str] = mapped_column(String(16), default="member")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
