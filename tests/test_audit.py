@@ -7,6 +7,7 @@ import itertools
 import random
 import uuid
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
@@ -111,9 +112,11 @@ class _Capture:
 
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
+        self.info: dict[str, Any] = {}  # no group-commit writer: the plain execute path
 
-    async def execute(self, _statement: object, rows: list[dict[str, Any]]) -> None:
+    async def execute(self, _statement: object, rows: list[dict[str, Any]]) -> Any:
         self.rows.extend(rows)
+        return SimpleNamespace(returns_rows=False)
 
 
 @pytest.mark.parametrize(("values", "expected"), KNOWN_ENTRIES)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from workchat.auth.viewer import Viewer
 from workchat.db.base import table_of, utcnow
+from workchat.db.direct_write import execute_write
 from workchat.db.models import AuditEntry
 
 GENESIS_HASH = "0" * 64
@@ -169,7 +170,7 @@ async def append_entries(
         values["hash"] = hashlib.sha256(canonical_bytes(values)).hexdigest()
         heads[record.org_id] = (values["seq"], values["hash"])
         rows.append(values)
-    await session.execute(_INSERT_ENTRIES, rows)
+    await execute_write(session, _INSERT_ENTRIES, rows)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ from workchat.actions.unit import unit_of_work
 from workchat.actions.validation import check_text
 from workchat.auth.viewer import Viewer
 from workchat.db.base import table_of, utcnow
+from workchat.db.direct_write import execute_write
 from workchat.db.models import Channel, Message, MessageRevision
 from workchat.errors import ActionError, ErrorCode, Forbidden
 from workchat.events import catalogue as ev
@@ -197,7 +198,7 @@ async def post_message(
                 )
             # Taking the next seq locks the channel row: posts to one channel serialize here,
             # so seqs have no gaps.
-            seq = (await session.execute(_NEXT_SEQ, {"channel_id": channel.id})).scalar_one()
+            ((seq,),) = await execute_write(session, _NEXT_SEQ, {"channel_id": channel.id})
             now = utcnow()
             message_id = uuid.uuid4()
             values = {
@@ -221,7 +222,7 @@ async def post_message(
             }
             # Core, not a session flush: the row is complete here. The answer is the same
             # values as a (transient) Message.
-            await session.execute(_INSERT_MESSAGE, values)
+            await execute_write(session, _INSERT_MESSAGE, values)
             message = Message(**values)
             mentioned = await record_mentions(
                 session, message.id, channel.org_id, channel.id, body, had_mentions=False

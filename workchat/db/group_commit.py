@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from workchat.db.direct_write import RAW_SQLITE
 from workchat.db.sqlite_one_hop import run_inline
 
 log = logging.getLogger(__name__)
@@ -89,12 +90,15 @@ class GroupCommitter:
         # The connection of the last COMMIT and its data_version then: the memo is current
         # while a new batch on that connection reads the same data_version.
         self._memo_as_of: tuple[Any, int] | None = None
+        # The batch's sqlite3 connection, whose statements run inline (direct_write).
+        self._raw: Any = None
 
     def _session(self, conn: AsyncConnection) -> AsyncSession:
         session = AsyncSession(
             bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
         )
         session.info[MEMO] = self._memo
+        session.info[RAW_SQLITE] = self._raw
         return session
 
     async def _begin(self) -> AsyncConnection:
@@ -114,7 +118,9 @@ class GroupCommitter:
         self._memo_as_of = (raw, version)
         # The batch holds the write lock: its statements cannot wait, so they skip the trip
         # to the connection's thread (until the COMMIT, which can).
+        assert raw is not None
         run_inline(raw, True)
+        self._raw = raw._conn
         return conn
 
     def _forget(self) -> None:
@@ -171,7 +177,7 @@ class GroupCommitter:
     async def _commit(self) -> None:
         conn, answers, hooks = self._conn, self._answers, self._hooks
         assert conn is not None
-        self._conn, self._answers, self._hooks = None, [], []
+        self._conn, self._answers, self._hooks, self._raw = None, [], [], None
         # The memo holds only once this COMMIT is done: whatever goes wrong, it is forgotten.
         as_of, self._memo_as_of = self._memo_as_of, None
         try:

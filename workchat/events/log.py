@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from workchat.db.base import table_of, utcnow
+from workchat.db.direct_write import execute_write
 from workchat.db.models import Event, EventWatermark
 from workchat.events.catalogue import DomainEvent, EventDecodeError, decode
 
@@ -172,7 +173,7 @@ async def append_events(
         }
         for row in rows
     ]
-    seqs = list((await session.execute(_INSERT_EVENTS, values)).scalars())
+    seqs = [seq for (seq,) in await execute_write(session, _INSERT_EVENTS, values)]
     committed: list[CommittedEvent] = []
     # Delivery order is seq order.
     for seq, row in sorted(zip(seqs, rows, strict=True), key=lambda pair: pair[0]):
