@@ -4,6 +4,7 @@ missing token is refused with how to fix it."""
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -98,12 +99,19 @@ async def test_missing_or_unknown_token_is_refused(services: Services, personas:
     assert "WORKCHAT_TOKEN" in unknown
 
 
+def _closed_port() -> int:
+    """A port nothing listens on: bound (so free), then released without listening."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 async def test_url_mode_reports_an_unreachable_server() -> None:
-    # Nothing listens on this port of this suite's range.
-    async with Client(remote_server("http://127.0.0.1:18599/graphql", "wct_x")) as client:
+    url = f"http://127.0.0.1:{_closed_port()}/graphql"
+    async with Client(remote_server(url, "wct_x")) as client:
         down = await error(client, "whoami")
         updates = await error(client, "get_updates", after="c", timeout_seconds=1)
-    assert down.startswith("UNAVAILABLE: cannot reach http://127.0.0.1:18599/graphql")
+    assert down.startswith(f"UNAVAILABLE: cannot reach {url}")
     assert updates.startswith("UNAVAILABLE: ")
 
 
