@@ -167,3 +167,20 @@ def test_statements_with_python_side_defaults_are_not_planned(services: Services
     assert direct_write._make_plan(users, everything, dialect) is not None
     expanding = update(HOP).where(HOP.c.id.in_(bindparam("ids", expanding=True)))
     assert direct_write._make_plan(expanding.values(v="x"), frozenset({"ids"}), dialect) is None
+
+
+async def test_a_session_past_its_turn_does_not_write_directly(
+    backend: str, services: Services, personas: Personas
+) -> None:
+    """A writer's session kept after its turn no longer holds a transaction: while the next
+    batch runs on the same sqlite3 connection, execute_write does not reach for it."""
+    if backend != "sqlite":
+        pytest.skip("SQLite only: elsewhere execute_write is session.execute")
+    async with services.db.write_session() as session, session.begin():
+        await execute_write(session, INSERT_EVENT, event_values(personas))
+        kept = session
+    async with services.db.write_session() as session, session.begin():
+        await execute_write(session, INSERT_EVENT, event_values(personas))
+        assert kept.info[direct_write.RAW_SQLITE] is session.info[direct_write.RAW_SQLITE]
+        assert direct_write._direct_connection(session) is not None
+        assert direct_write._direct_connection(kept) is None

@@ -99,7 +99,9 @@ def _arguments(plan: _Plan, values: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def _direct_connection(session: AsyncSession) -> sqlite3.Connection | None:
     raw: sqlite3.Connection | None = session.info.get(RAW_SQLITE)
-    if raw is None or not raw.in_transaction:
+    # Not after the writer's turn (its session's transaction is over; the connection may
+    # already carry the next batch).
+    if raw is None or not raw.in_transaction or not session.in_transaction():
         return None
     if session.sync_session.get_bind().dispatch.before_cursor_execute:
         return None  # someone observes statements: let them see this one
