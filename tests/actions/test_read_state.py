@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
+from sqlalchemy import select
 
 from tests.support.db import audit_entries, events, snapshot, typed
 from tests.support.personas import Personas, as_user
 from workchat.actions import channels as ch
 from workchat.actions import messages as msg
 from workchat.actions import read_state as rs
+from workchat.db.models import Membership
 from workchat.errors import ActionError, ErrorCode
 from workchat.events import catalogue as ev
 from workchat.services import Services
@@ -89,3 +92,42 @@ async def test_a_new_member_starts_with_nothing_unread(
     await ch.join_channel(services, bob, channel.id)
     async with services.db.read_session() as session:
         assert (await rs.unread_states(session, bob, [channel.id]))[channel.id].unread == 0
+
+
+async def test_concurrent_marks_never_move_the_marker_back(
+    services: Services, personas: Personas
+) -> None:
+    """Two devices mark at once, one further than the other: the marker ends at the further
+    message whatever the order (the UPDATE itself only moves forward), and each mark that
+    moved it left one audit entry."""
+    alice, bob = as_user(personas.alice), as_user(personas.bob)
+    channel = await ch.create_channel(services, alice, name="race")
+    await ch.join_channel(services, bob, channel.id)
+    posted = [
+        await msg.post_message(services, alice, channel_id=channel.id, body=str(n))
+        for n in range(12)
+    ]
+    since = len(await audit_entries(services, personas.bob.org_id))
+    for near, far in zip(posted[0:10:2], posted[1:11:2], strict=True):
+        await asyncio.gather(
+            *(
+                rs.mark_channel_read(services, bob, channel_id=channel.id, up_to_message_id=m.id)
+                for m in (far, near)
+            )
+        )
+        async with services.db.read_session() as session:
+            marker = await session.scalar(
+                select(Membership.last_read_seq).where(
+                    Membership.channel_id == channel.id,
+                    Membership.user_id == personas.bob.id,
+                )
+            )
+        assert marker == far.seq
+    marks = [
+        entry
+        for entry in (await audit_entries(services, personas.bob.org_id))[since:]
+        if entry.action == "read.mark"
+    ]
+    moves = [(entry.diff["before"], entry.diff["after"]) for entry in marks]
+    assert all(b["last_read_seq"] < a["last_read_seq"] for b, a in moves)
+    assert moves[-1][1] == {"last_read_seq": posted[9].seq}
