@@ -229,7 +229,7 @@ async def post_message(
             )
             if root is not None:
                 # In SQL, not from the loaded row: concurrent replies must not lose a count.
-                await session.execute(_COUNT_REPLY, {"root_id": root.id, "now": now})
+                await execute_write(session, _COUNT_REPLY, {"root_id": root.id, "now": now})
             unit.audit(
                 channel.org_id,
                 "message.post",
@@ -300,7 +300,8 @@ async def edit_message(
         session = unit.session
         # Core statements, not a session flush; the loaded row then takes the new values as
         # stored (nothing left for a flush to write).
-        await session.execute(
+        await execute_write(
+            session,
             _INSERT_REVISION,
             {
                 "message_id": message.id,
@@ -316,7 +317,7 @@ async def edit_message(
             "edited_at": now,
             "search_text": index_text(body),
         }
-        await session.execute(_EDIT_MESSAGE, {"message_id": message.id, **edited})
+        await execute_write(session, _EDIT_MESSAGE, {"message_id": message.id, **edited})
         for name, value in edited.items():
             set_committed_value(message, name, value)
         # Mentions come only from an "@" in the body: a body without one left none.

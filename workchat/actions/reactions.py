@@ -18,6 +18,7 @@ from workchat.actions.channels import require_member, require_writable
 from workchat.actions.unit import unit_of_work
 from workchat.auth.viewer import Viewer
 from workchat.db.base import table_of, utcnow
+from workchat.db.direct_write import execute_write
 from workchat.db.models import Message, Reaction
 from workchat.errors import ActionError, ErrorCode
 from workchat.events import catalogue as ev
@@ -114,10 +115,9 @@ async def add_reaction(
             "emoji": emoji,
             "created_at": utcnow(),
         }
-        added = await session.execute(_ADD[session.get_bind().dialect.name], row)
-        if added.first() is None:
+        if not await execute_write(session, _ADD[session.get_bind().dialect.name], row):
             return message  # already there: nothing to write
-        await session.execute(_COUNT, {"message_id": message.id, "change": 1})
+        await execute_write(session, _COUNT, {"message_id": message.id, "change": 1})
         unit.audit(message.org_id, "reaction.add", "message", message.id, after={"emoji": emoji})
         unit.emit(
             ev.ReactionAdded(
@@ -140,9 +140,9 @@ async def remove_reaction(
         message = await _reactable(session, viewer, message_id)
         user_id = require_user(viewer)
         key = {"message_id": message.id, "user_id": user_id, "emoji": emoji}
-        if (await session.execute(_REMOVE, key)).first() is None:
+        if not await execute_write(session, _REMOVE, key):
             return message  # not there: nothing to write
-        await session.execute(_COUNT, {"message_id": message.id, "change": -1})
+        await execute_write(session, _COUNT, {"message_id": message.id, "change": -1})
         unit.audit(
             message.org_id, "reaction.remove", "message", message.id, before={"emoji": emoji}
         )

@@ -37,7 +37,7 @@ from typing import Any, cast
 from sqlalchemy import exc
 from sqlalchemy.engine import CursorResult, Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import ValuesBase
+from sqlalchemy.sql.dml import UpdateBase
 
 # session.info key: the sqlite3 connection a group-commit writer's statements run on inline.
 RAW_SQLITE = "workchat.raw_sqlite"
@@ -58,10 +58,10 @@ class _Plan:
 
 
 # (statement, its parameters' keys) -> plan, or None where the normal path must run it.
-_plans: dict[tuple[ValuesBase, frozenset[str]], _Plan | None] = {}
+_plans: dict[tuple[UpdateBase, frozenset[str]], _Plan | None] = {}
 
 
-def _make_plan(statement: ValuesBase, keys: frozenset[str], dialect: Dialect) -> _Plan | None:
+def _make_plan(statement: UpdateBase, keys: frozenset[str], dialect: Dialect) -> _Plan | None:
     compiled: Any = statement.compile(dialect=dialect, column_keys=sorted(keys))
     if compiled.insert_prefetch or compiled.update_prefetch or compiled.positiontup is None:
         return None
@@ -79,7 +79,7 @@ def _make_plan(statement: ValuesBase, keys: frozenset[str], dialect: Dialect) ->
     return _Plan(compiled.string, compiled, names, processors, returning)
 
 
-def _plan(session: AsyncSession, statement: ValuesBase, keys: frozenset[str]) -> _Plan | None:
+def _plan(session: AsyncSession, statement: UpdateBase, keys: frozenset[str]) -> _Plan | None:
     key = (statement, keys)
     try:
         return _plans[key]
@@ -110,10 +110,10 @@ def _direct_connection(session: AsyncSession) -> sqlite3.Connection | None:
 
 async def execute_write(
     session: AsyncSession,
-    statement: ValuesBase,
+    statement: UpdateBase,
     values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
 ) -> list[tuple[Any, ...]]:
-    """Run an INSERT or UPDATE with ``values`` (one row's parameters, or a list of them for
+    """Run an INSERT, UPDATE or DELETE with ``values`` (one row's parameters, or a list of them for
     several rows, run in order) and return the rows its RETURNING clause gives, if any."""
     rows_of_values = [values] if isinstance(values, Mapping) else list(values)
     raw = _direct_connection(session) if rows_of_values else None
