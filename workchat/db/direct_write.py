@@ -58,7 +58,10 @@ class _Plan:
 
 
 # (statement, its parameters' keys) -> plan, or None where the normal path must run it.
+# Callers pass module-level statements, so this stays small; the cap only guards against a
+# caller that builds a new statement per call.
 _plans: dict[tuple[UpdateBase, frozenset[str]], _Plan | None] = {}
+MAX_PLANS = 512
 
 
 def _make_plan(statement: UpdateBase, keys: frozenset[str], dialect: Dialect) -> _Plan | None:
@@ -84,6 +87,8 @@ def _plan(session: AsyncSession, statement: UpdateBase, keys: frozenset[str]) ->
     try:
         return _plans[key]
     except KeyError:
+        if len(_plans) >= MAX_PLANS:
+            _plans.clear()
         dialect = session.sync_session.get_bind().dialect
         plan = _plans[key] = _make_plan(statement, keys, dialect)
         return plan
@@ -113,8 +118,8 @@ async def execute_write(
     statement: UpdateBase,
     values: Mapping[str, Any] | Sequence[Mapping[str, Any]],
 ) -> list[tuple[Any, ...]]:
-    """Run an INSERT, UPDATE or DELETE with ``values`` (one row's parameters, or a list of them for
-    several rows, run in order) and return the rows its RETURNING clause gives, if any."""
+    """Run an INSERT, UPDATE or DELETE with ``values`` (one row's parameters, or a list of
+    them for several rows, run in order); return the rows its RETURNING clause gives."""
     rows_of_values = [values] if isinstance(values, Mapping) else list(values)
     raw = _direct_connection(session) if rows_of_values else None
     plan = None
