@@ -5,8 +5,6 @@ writer's savepoint; everywhere else they take the normal path."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +13,8 @@ from sqlalchemy import bindparam, column, event, insert, table, text, update
 from sqlalchemy.exc import IntegrityError
 
 from tests.support.personas import Personas
-from workchat.db import direct_write, sqlite_one_hop
+from tests.support.statements import sqlite_statement_threads
+from workchat.db import direct_write
 from workchat.db.base import table_of
 from workchat.db.direct_write import execute_write
 from workchat.db.models import Channel, Event, User
@@ -32,21 +31,6 @@ NEXT_SEQ = (
 )
 HOP = table("hop_direct", column("id"), column("v"))
 INSERT_HOP = insert(HOP)
-
-
-@contextmanager
-def normal_path_statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The first word of every statement that went through SQLAlchemy's cursor (the normal
-    path) while inside; direct statements do not."""
-    seen: list[str] = []
-    original = sqlite_one_hop._run
-
-    def recorded(conn: Any, operation: str, *args: Any) -> Any:
-        seen.append(operation.split()[0].upper())
-        return original(conn, operation, *args)
-
-    monkeypatch.setattr(sqlite_one_hop, "_run", recorded)
-    yield seen
 
 
 def event_values(personas: Personas) -> dict[str, Any]:
@@ -67,12 +51,13 @@ async def test_a_direct_row_is_stored_as_sqlalchemy_stores_it(
     stored columns are identical, byte for byte (UUIDs, JSON, the datetime's format). On
     SQLite the first went direct; on PostgreSQL both took the normal path."""
     values = event_values(personas)
-    with normal_path_statements(monkeypatch) as seen:
+    with sqlite_statement_threads(monkeypatch) as seen:
         async with services.db.write_session() as session, session.begin():
             [(direct_seq,)] = await execute_write(session, INSERT_EVENT, values)
             normal_seq = (await session.execute(INSERT_EVENT, values)).scalar_one()
     if backend == "sqlite":
-        assert seen.count("INSERT") == 1  # only the session.execute one
+        # Only the session.execute one went through SQLAlchemy's cursor.
+        assert [word for _, word in seen].count("INSERT") == 1
     assert isinstance(direct_seq, int) and normal_seq == direct_seq + 1
     stored = text(
         "SELECT org_id, channel_id, user_id, type, CAST(payload AS TEXT), "

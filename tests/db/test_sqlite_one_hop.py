@@ -3,7 +3,6 @@ SQLAlchemy reads back: rows, rowcount, lastrowid, and the DBAPI's errors."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tests.support.statements import sqlite_statement_threads
 from workchat.db import sqlite_one_hop
 from workchat.services import Services
 
@@ -106,21 +106,6 @@ async def test_a_read_transaction_sees_one_snapshot(services: Services, streamed
         assert await _count(reader, streamed) == 1
 
 
-@contextmanager
-def statement_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[bool, str]]]:
-    """(ran on this thread, statement) for every statement sent while inside."""
-    seen: list[tuple[bool, str]] = []
-    here = threading.get_ident()
-    original = sqlite_one_hop._run
-
-    def recorded(conn: Any, operation: str, *args: Any) -> Any:
-        seen.append((threading.get_ident() == here, operation.split()[0].upper()))
-        return original(conn, operation, *args)
-
-    monkeypatch.setattr(sqlite_one_hop, "_run", recorded)
-    yield seen
-
-
 async def test_a_write_batch_runs_its_statements_on_the_event_loop_thread(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -137,7 +122,7 @@ async def test_a_write_batch_runs_its_statements_on_the_event_loop_thread(
         await original_commit(self)
 
     monkeypatch.setattr(aiosqlite.Connection, "commit", commit)
-    with statement_threads(monkeypatch) as seen:
+    with sqlite_statement_threads(monkeypatch) as seen:
         async with services.db.write_session() as session, session.begin():
             await session.execute(text("INSERT INTO hop_inline VALUES (1)"))
             await session.execute(text("UPDATE hop_inline SET v = 2"))
@@ -146,7 +131,7 @@ async def test_a_write_batch_runs_its_statements_on_the_event_loop_thread(
     assert seen[1:] == [(True, "SAVEPOINT"), (True, "INSERT"), (True, "UPDATE"), (True, "RELEASE")]
     async with services.db.read_session() as session:
         await session.execute(text("SELECT 1"))  # a pooled connection, first
-    with statement_threads(monkeypatch) as seen:
+    with sqlite_statement_threads(monkeypatch) as seen:
         async with services.db.read_session() as session:
             assert (await session.execute(text("SELECT v FROM hop_inline"))).scalar_one() == 2
     assert seen == [(False, "SELECT")]

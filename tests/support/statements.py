@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
+from workchat.db import sqlite_one_hop
 from workchat.services import Services
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
@@ -34,3 +37,19 @@ def recording(services: Services) -> Iterator[list[str]]:
 def queries(statements: list[str]) -> list[str]:
     """The statements that read or write data (SQLite's explicit BEGINs left out)."""
     return [s for s in statements if not s.upper().startswith(TRANSACTION_CONTROL)]
+
+
+@contextmanager
+def sqlite_statement_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[bool, str]]]:
+    """(ran on this thread, first word) for every SQLite statement sent through SQLAlchemy's
+    cursor while inside (statements ``workchat.db.direct_write`` sends itself do not)."""
+    seen: list[tuple[bool, str]] = []
+    here = threading.get_ident()
+    original = sqlite_one_hop._run
+
+    def recorded(conn: Any, operation: str, *args: Any) -> Any:
+        seen.append((threading.get_ident() == here, operation.split()[0].upper()))
+        return original(conn, operation, *args)
+
+    monkeypatch.setattr(sqlite_one_hop, "_run", recorded)
+    yield seen

@@ -25,12 +25,16 @@ WORD_AFTER_AT = re.compile(r"@([^\W_]+)")
 KEYS_PER_QUERY = 500
 
 
+def _first_word(folded_name: str) -> str:
+    first = WORD_AFTER_AT.match("@" + folded_name)
+    return first.group(1) if first else ""
+
+
 def mention_key(display_name: str) -> str:
     """What an "@" must be followed by for a mention of this name to start there: its
     case-folded first word; "" for a name no mention can start (it begins with "_" or a
     symbol)."""
-    first = WORD_AFTER_AT.match("@" + display_name.casefold().strip())
-    return first.group(1) if first else ""
+    return _first_word(display_name.casefold().strip())
 
 
 def words_after_at(body: str) -> set[str]:
@@ -43,9 +47,10 @@ def find_mentions(body: str, people: list[tuple[uuid.UUID, str]]) -> set[uuid.UU
     folded = body.casefold()
     by_first_word: dict[str, list[tuple[str, uuid.UUID]]] = defaultdict(list)
     for user_id, name in people:
-        key = mention_key(name)
+        folded_name = name.casefold().strip()
+        key = _first_word(folded_name)
         if key:
-            by_first_word[key].append((name.casefold().strip(), user_id))
+            by_first_word[key].append((folded_name, user_id))
     found: set[uuid.UUID] = set()
     for match in WORD_AFTER_AT.finditer(folded):
         start = match.start() + 1

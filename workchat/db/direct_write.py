@@ -49,7 +49,6 @@ Processor = Callable[[Any], Any] | None
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    sql: str
     compiled: Any
     names: tuple[str, ...]
     processors: tuple[Processor, ...]
@@ -79,7 +78,7 @@ def _make_plan(statement: UpdateBase, keys: frozenset[str], dialect: Dialect) ->
             column.type._cached_result_processor(dialect, None)
             for column in compiled.effective_returning
         )
-    return _Plan(compiled.string, compiled, names, processors, returning)
+    return _Plan(compiled, names, processors, returning)
 
 
 def _plan(session: AsyncSession, statement: UpdateBase, keys: frozenset[str]) -> _Plan | None:
@@ -124,7 +123,8 @@ async def execute_write(
     raw = _direct_connection(session) if rows_of_values else None
     plan = None
     if raw is not None:
-        plan = _plan(session, statement, frozenset(rows_of_values[0]))
+        keys = frozenset(rows_of_values[0])
+        plan = _plan(session, statement, keys)
     if plan is None or raw is None:
         result = cast(CursorResult[Any], await session.execute(statement, values))
         return [tuple(row) for row in result] if result.returns_rows else []
@@ -133,16 +133,16 @@ async def execute_write(
         session.info[_READY] = True
     returned: list[tuple[Any, ...]] = []
     for row_values in rows_of_values:
-        if frozenset(row_values) != frozenset(rows_of_values[0]):
+        if row_values.keys() != keys:
             raise ValueError("every row of one execute_write call must have the same keys")
         arguments = _arguments(plan, row_values)
         try:
-            cursor = raw.execute(plan.sql, arguments)
+            cursor = raw.execute(plan.compiled.string, arguments)
             fetched = cursor.fetchall() if plan.returning is not None else ()
             cursor.close()
         except sqlite3.Error as error:
             raise exc.DBAPIError.instance(
-                plan.sql, arguments, error, sqlite3.Error, ismulti=False
+                plan.compiled.string, arguments, error, sqlite3.Error, ismulti=False
             ) from error
         for fetched_row in fetched:
             assert plan.returning is not None

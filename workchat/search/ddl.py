@@ -50,16 +50,15 @@ POSTGRES_GIN_DROP = "DROP INDEX IF EXISTS search_messages_vector"
 # has:link's body and has:reaction, which walks its own index). Not the tsvector: a B-tree
 # entry holds at most 2,704 bytes, and a message of a few hundred distinct words has a
 # larger one (its INSERT failed); the match reads it from the table (migration 0010).
+_WALK_COLUMNS = "channel_id, deleted_at, created_at, author_id, id, thread_id, reply_count"
 POSTGRES_WALK_INDEX = (
-    "CREATE INDEX search_messages_walk ON messages (search_key) "
-    "INCLUDE (channel_id, deleted_at, created_at, author_id, id, thread_id, reply_count)"
+    f"CREATE INDEX search_messages_walk ON messages (search_key) INCLUDE ({_WALK_COLUMNS})"
 )
 POSTGRES_WALK_DROP = "DROP INDEX IF EXISTS search_messages_walk"
 # The same for has:reaction, over the reacted messages only (about one in twelve).
 POSTGRES_REACTED_INDEX = (
     "CREATE INDEX search_messages_reacted ON messages (search_key) "
-    "INCLUDE (channel_id, deleted_at, created_at, author_id, id, thread_id, reply_count) "
-    "WHERE reaction_count > 0"
+    f"INCLUDE ({_WALK_COLUMNS}) WHERE reaction_count > 0"
 )
 POSTGRES_REACTED_DROP = "DROP INDEX IF EXISTS search_messages_reacted"
 
