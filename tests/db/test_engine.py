@@ -24,17 +24,29 @@ def test_normalize_url_picks_async_drivers() -> None:
 async def test_sqlite_pragmas(services: Services, backend: str) -> None:
     if backend != "sqlite":
         pytest.skip("SQLite only")
-    for open_session in (services.db.read_session, services.db.write_session):
+    # temp_store: 2 (MEMORY) for writers, whose statement journals are small and were a
+    # temp file per post; 0 (the default: files) for readers, whose sorts may be large.
+    for open_session, temp_store in (
+        (services.db.read_session, 0),
+        (services.db.write_session, 2),
+    ):
         async with open_session() as session:
             pragmas = {
                 name: (await session.execute(text(f"PRAGMA {name}"))).scalar()
-                for name in ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+                for name in (
+                    "journal_mode",
+                    "foreign_keys",
+                    "busy_timeout",
+                    "synchronous",
+                    "temp_store",
+                )
             }
         assert pragmas == {
             "journal_mode": "wal",
             "foreign_keys": 1,
             "busy_timeout": services.settings.sqlite_busy_timeout_ms,
             "synchronous": 1,  # NORMAL
+            "temp_store": temp_store,
         }
 
 

@@ -47,6 +47,11 @@ def _watch_pool(engine: AsyncEngine) -> int:
     return int(size()) if callable(size) else 0
 
 
+# How the writer engine's transactions start: with the write lock, so writers queue on
+# busy_timeout instead of failing to upgrade a read lock.
+WRITE_BEGIN = "BEGIN IMMEDIATE"
+
+
 def _configure_sqlite(engine: AsyncEngine, settings: Settings, *, begin: str) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -58,6 +63,12 @@ def _configure_sqlite(engine: AsyncEngine, settings: Settings, *, begin: str) ->
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
         cursor.execute(f"PRAGMA synchronous={settings.sqlite_synchronous}")
+        if begin == WRITE_BEGIN:
+            # A writer's savepoint keeps its undo pages in a statement journal: on disk that
+            # was a temp file created, unlinked and closed again on every post (strace).
+            # Writers' journals are as small as their actions; readers keep spilling big
+            # sorts to disk.
+            cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -91,7 +102,7 @@ class Database:
             self.engine = create_async_engine(self.url, pool_size=20, max_overflow=20)
             _configure_sqlite(self.engine, settings, begin="BEGIN")
             self.write_engine = create_async_engine(self.url)
-            _configure_sqlite(self.write_engine, settings, begin="BEGIN IMMEDIATE")
+            _configure_sqlite(self.write_engine, settings, begin=WRITE_BEGIN)
         else:
             # Sized for a busy process: connections over pool_size are opened and closed per
             # checkout (on PostgreSQL with a TLS attempt each), which showed in the profile.
