@@ -23,9 +23,16 @@ over its processes) is printed beside every row: the generator shares the machin
 the server. So is the server's own CPU over the measured window (``srv cpu``, cores) and per
 operation (``ms/op``): on a machine shared with other work, latency and ops/s swing with the
 neighbours' load, CPU per operation much less, so compare runs by it. ``--profile`` also
-records the server with py-spy during ``postMessage`` and ``viewer`` at C=32 and prints the
-top frames. JSON goes to ``bench/results/``. The benchmark
+records the server with py-spy during ``postMessage`` and ``viewer`` at C=1 and C=32 and
+prints the top frames. JSON goes to ``bench/results/``. The benchmark
 asserts nothing about time; it exits 1 when a request failed.
+
+Closed-loop clients measure a saturated server: at 32 clients each waits for its answer and
+asks again at once, so latency is mostly queueing (on average C / throughput). People
+typing do not queue like that: ``--rates 200,400`` adds open-loop rows where the C clients
+together send that many requests per second, evenly spaced, whether or not earlier ones were
+answered (``postMessage@400/s``). Their latency counts from when a request was due, so a
+server that falls behind shows it; their ops/s are the answers that came within the window.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import multiprocessing as mp
 import os
@@ -259,22 +267,76 @@ async def _client(
             latencies.append(time.monotonic() - began)
 
 
+async def _paced_client(
+    port: int,
+    requests: Requests,
+    start: float,
+    stop: float,
+    latencies: list[float],
+    errors: Counter[str],
+    interval: float,
+    answered: list[float],
+) -> None:
+    """Open loop: one request every ``interval`` seconds from ``start`` on, whether or not
+    the last one was answered. Latency counts from the scheduled send time, so a request
+    that had to wait behind a slow answer on this connection counts its wait too (no
+    coordinated omission)."""
+    connection = Connection("127.0.0.1", port)
+    while time.monotonic() < start - 0.5:
+        await connection.request(requests.next())
+    due = start
+    while due < stop:
+        delay = due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        status, body = await connection.request(requests.next())
+        if failed(status, body):
+            errors[body[:200].decode(errors="replace")] += 1
+        now = time.monotonic()
+        latencies.append(now - due)
+        if now <= stop:
+            answered.append(now)
+        due += interval
+
+
 async def _generate(
     port: int,
     operation: str,
     clients: list[tuple[int, dict[str, Any]]],
     window: tuple[float, float],
-) -> tuple[list[float], Counter[str]]:
+    rate: float | None,
+    total_clients: int,
+) -> tuple[list[float], Counter[str], int]:
+    """Latencies, errors and how many answers came within the window."""
     latencies: list[float] = []
+    answered: list[float] = []
     errors: Counter[str] = Counter()
     run = uuid.uuid4().hex[:8]
-    await asyncio.gather(
-        *(
-            _client(port, Requests(operation, client, index, run), *window, latencies, errors)
+    start, stop = window
+    if rate is None:
+        clients_done = [
+            _client(port, Requests(operation, client, index, run), start, stop, latencies, errors)
             for index, client in clients
-        )
-    )
-    return latencies, errors
+        ]
+    else:
+        # Every client sends rate / C requests per second; client i starts i / rate seconds
+        # in, so the arrivals are spread evenly over time rather than in bursts of C.
+        interval = total_clients / rate
+        clients_done = [
+            _paced_client(
+                port,
+                Requests(operation, client, index, run),
+                start + index / rate,
+                stop,
+                latencies,
+                errors,
+                interval,
+                answered,
+            )
+            for index, client in clients
+        ]
+    await asyncio.gather(*clients_done)
+    return latencies, errors, len(answered) if rate is not None else len(latencies)
 
 
 def generator_process(
@@ -282,13 +344,17 @@ def generator_process(
     operation: str,
     clients: list[tuple[int, dict[str, Any]]],
     window: tuple[float, float],
+    rate: float | None,
+    total_clients: int,
     out: Any,
 ) -> None:
     import uvloop
 
     cpu = time.process_time()
-    latencies, errors = uvloop.run(_generate(port, operation, clients, window))
-    out.put((latencies, dict(errors), time.process_time() - cpu))
+    latencies, errors, answered = uvloop.run(
+        _generate(port, operation, clients, window, rate, total_clients)
+    )
+    out.put((latencies, dict(errors), time.process_time() - cpu, answered))
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -304,7 +370,10 @@ def run_level(
     procs: int,
     seconds: float,
     server_pid: int,
+    rate: float | None = None,
 ) -> dict[str, Any]:
+    """One row: closed loop (``rate`` None), or open loop at ``rate`` requests per second
+    spread over the clients."""
     context = mp.get_context("fork")
     queue = context.Queue()
     start = time.monotonic() + 1.5  # time.monotonic is system-wide on Linux: shared by forks
@@ -312,7 +381,10 @@ def run_level(
     indexed = list(enumerate(clients))
     shares = [indexed[i::procs] for i in range(min(procs, len(clients)))]
     workers = [
-        context.Process(target=generator_process, args=(port, operation, share, window, queue))
+        context.Process(
+            target=generator_process,
+            args=(port, operation, share, window, rate, len(clients), queue),
+        )
         for share in shares
     ]
     began = time.monotonic()
@@ -333,6 +405,9 @@ def run_level(
     for result in results:
         errors.update(result[1])
     generator_cpu = sum(result[2] for result in results)
+    # Closed loop: every request sent in the window; open loop: the answers that came
+    # within it (below the offered rate when the server cannot keep up).
+    answered = sum(result[3] for result in results)
 
     def pct(q: float) -> float:
         if not latencies:
@@ -342,8 +417,9 @@ def run_level(
     return {
         "operation": operation,
         "clients": len(clients),
+        "offered_per_s": rate,
         "ops": len(latencies),
-        "ops_per_s": len(latencies) / seconds,
+        "ops_per_s": answered / seconds,
         "p50_ms": pct(0.50),
         "p95_ms": pct(0.95),
         "p99_ms": pct(0.99),
@@ -352,7 +428,7 @@ def run_level(
         "error_samples": errors.most_common(3),
         "generator_cpu": generator_cpu / wall,
         "server_cpu": server_cpu / seconds,
-        "server_cpu_ms_per_op": 1000 * server_cpu / len(latencies) if latencies else float("nan"),
+        "server_cpu_ms_per_op": 1000 * server_cpu / answered if answered else float("nan"),
     }
 
 
@@ -493,38 +569,45 @@ def bench_backend(
         world = populate(base, max(levels))
         print(f"[{backend}] setup took {time.monotonic() - began:.1f} s", flush=True)
         operations = [op for op in OPERATIONS if op in args.operations.split(",")]
-        for operation in operations:
-            for level in levels:
-                clients = world["clients"][:level]
-                profile = None
-                profile_out = RESULTS / f"writes-pyspy-{backend}-{operation}-c{level}.txt"
-                if args.profile and level == 32 and operation in ("postMessage", "viewer"):
-                    profile = start_profile(server.pid, profile_out, args.seconds + 1.5)
-                row = run_level(port, operation, clients, args.procs, args.seconds, server.pid)
-                row["backend"] = backend
-                rows.append(row)
-                print_row(row)
-                if profile is not None:
-                    profile.wait(timeout=120)
-                    if profile_out.exists():
-                        profiles[f"{operation}-c{level}"] = {
-                            "file": str(profile_out),
-                            "top_self": summarize_profile(profile_out),
-                        }
+        rates: list[float | None] = [None, *(float(r) for r in args.rates.split(",") if r)]
+        for operation, level, rate in itertools.product(operations, levels, rates):
+            clients = world["clients"][:level]
+            profile = None
+            name = f"{operation}-c{level}" + (f"-r{rate:.0f}" if rate else "")
+            profile_out = RESULTS / f"writes-pyspy-{backend}-{name}.txt"
+            if args.profile and level in (1, 32) and operation in ("postMessage", "viewer"):
+                profile = start_profile(server.pid, profile_out, args.seconds + 1.5)
+            row = run_level(port, operation, clients, args.procs, args.seconds, server.pid, rate)
+            row["backend"] = backend
+            rows.append(row)
+            print_row(row)
+            if profile is not None:
+                profile.wait(timeout=120)
+                if profile_out.exists():
+                    profiles[name] = {
+                        "file": str(profile_out),
+                        "top_self": summarize_profile(profile_out),
+                    }
     finally:
         stop_server(server)
     return {"rows": rows, "profiles": profiles}
 
 
 HEADER = (
-    f"{'backend':<8} {'operation':<16} {'C':>4} {'ops/s':>8} {'p50':>7} {'p95':>7} "
+    f"{'backend':<8} {'operation':<20} {'C':>4} {'ops/s':>8} {'p50':>7} {'p95':>7} "
     f"{'p99':>7} {'max':>8} {'err':>5} {'gen cpu':>7} {'srv cpu':>7} {'ms/op':>6}"
 )
 
 
+def row_label(row: dict[str, Any]) -> str:
+    """The operation, and for an open-loop row the offered rate: ``postMessage@400/s``."""
+    offered = row.get("offered_per_s")
+    return row["operation"] + (f"@{offered:.0f}/s" if offered else "")
+
+
 def print_row(row: dict[str, Any]) -> None:
     print(
-        f"{row['backend']:<8} {row['operation']:<16} {row['clients']:>4} "
+        f"{row['backend']:<8} {row_label(row):<20} {row['clients']:>4} "
         f"{row['ops_per_s']:>8.0f} {row['p50_ms']:>7.1f} {row['p95_ms']:>7.1f} "
         f"{row['p99_ms']:>7.1f} {row['max_ms']:>8.1f} {row['errors']:>5} "
         f"{row['generator_cpu']:>7.2f} {row['server_cpu']:>7.2f} "
@@ -541,20 +624,23 @@ def print_side_by_side(results: dict[str, dict[str, Any]]) -> None:
         return
     print("\nside by side (ops/s | p99 ms):")
     by_key = {
-        (row["operation"], row["clients"], name): row
+        (row["operation"], row["clients"], row.get("offered_per_s") or 0.0, name): row
         for name, result in results.items()
         for row in result["rows"]
     }
-    keys = sorted({(op, c) for op, c, _ in by_key}, key=lambda k: (OPERATIONS.index(k[0]), k[1]))
-    print(f"{'operation':<16} {'C':>4} " + " ".join(f"{b:>20}" for b in backends))
-    for op, c in keys:
+    keys = sorted({key[:3] for key in by_key}, key=lambda k: (OPERATIONS.index(k[0]), k[1], k[2]))
+    print(f"{'operation':<20} {'C':>4} " + " ".join(f"{b:>20}" for b in backends))
+    for op, c, offered in keys:
         cells = []
+        label = ""
         for b in backends:
-            row = by_key.get((op, c, b))
+            row = by_key.get((op, c, offered, b))
+            if row:
+                label = row_label(row)
             cells.append(
                 f"{row['ops_per_s']:>9.0f} | {row['p99_ms']:>7.1f}" if row else f"{'-':>20}"
             )
-        print(f"{op:<16} {c:>4} " + " ".join(f"{cell:>20}" for cell in cells))
+        print(f"{label:<20} {c:>4} " + " ".join(f"{cell:>20}" for cell in cells))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -562,6 +648,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres-url", help="a PostgreSQL server: also bench on a new database")
     parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL")
     parser.add_argument("--clients", default="1,8,32,128")
+    parser.add_argument(
+        "--rates",
+        default="",
+        help="also run open-loop rows: these total requests/s, spread over the clients",
+    )
     parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per row")
     parser.add_argument("--procs", type=int, default=2, help="load generator processes")
     parser.add_argument("--operations", default=",".join(OPERATIONS))
