@@ -37,7 +37,7 @@ OBJECTS_PER_SOCKET = 500
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return replace(
-        settings, max_sockets_per_user=2 * SOCKETS + 2, rate_limit_subscriptions_user="1000/minute"
+        settings, max_sockets_per_user=3 * SOCKETS + 2, rate_limit_subscriptions_user="1000/minute"
     )
 
 
@@ -73,13 +73,19 @@ async def test_a_parked_subscriber_holds_no_listener_task_or_wait_machinery(
         (group,) = services.fanout.groups.values()
         await until(lambda: len(group.members) == SOCKETS, "the first sockets parked")
         gc.collect()
-        events_before, objects_before = _waiting_machinery(), _tracked()
+        events_before = _waiting_machinery()
 
-        await park(stack, "second")
-        await until(lambda: len(group.members) == 2 * SOCKETS, "the second sockets parked")
-        # Frames in flight to the client settle before counting.
-        await asyncio.sleep(0.2)
-        objects_after = _tracked()
+        # Two batches counted apart: a per-socket cost shows in both, a one-off (the
+        # database pool opening a connection meanwhile: a few hundred objects) in one.
+        deltas = []
+        for batch, prefix in enumerate(("second", "third"), start=2):
+            objects_before = _tracked()
+            await park(stack, prefix)
+            parked = batch * SOCKETS
+            await until(lambda n=parked: len(group.members) == n, f"{prefix} sockets parked")
+            # Frames in flight to the client settle before counting.
+            await asyncio.sleep(0.2)
+            deltas.append(_tracked() - objects_before)
 
         # The listener each subscription used until it caught up is gone, not just
         # unsubscribed: only the group's own listener of the channel is alive.
@@ -98,5 +104,5 @@ async def test_a_parked_subscriber_holds_no_listener_task_or_wait_machinery(
         assert _waiting_machinery() - events_before < SOCKETS
         for member in group.members:
             assert not isinstance(member.pending, deque)
-        per_socket = (objects_after - objects_before) / SOCKETS
+        per_socket = min(deltas) / SOCKETS
         assert per_socket < OBJECTS_PER_SOCKET, per_socket
