@@ -244,6 +244,20 @@ class Requests:
         raise ValueError(self.operation)
 
 
+async def _warm_connection(port: int, requests: Requests, start: float) -> Connection:
+    """A connection that has been sending requests until just before the window."""
+    connection = Connection("127.0.0.1", port)
+    while time.monotonic() < start - 0.5:  # connect and warm up before the window
+        await connection.request(requests.next())
+    return connection
+
+
+async def _send(connection: Connection, requests: Requests, errors: Counter[str]) -> None:
+    status, body = await connection.request(requests.next())
+    if failed(status, body):
+        errors[body[:200].decode(errors="replace")] += 1
+
+
 async def _client(
     port: int,
     requests: Requests,
@@ -252,17 +266,12 @@ async def _client(
     latencies: list[float],
     errors: Counter[str],
 ) -> None:
-    connection = Connection("127.0.0.1", port)
-    while time.monotonic() < start - 0.5:  # connect and warm up before the window
-        await connection.request(requests.next())
+    connection = await _warm_connection(port, requests, start)
     while True:
-        raw = requests.next()
         began = time.monotonic()
         if began >= stop:
             return
-        status, body = await connection.request(raw)
-        if failed(status, body):
-            errors[body[:200].decode(errors="replace")] += 1
+        await _send(connection, requests, errors)
         if began >= start:
             latencies.append(time.monotonic() - began)
 
@@ -270,28 +279,24 @@ async def _client(
 async def _paced_client(
     port: int,
     requests: Requests,
-    start: float,
-    stop: float,
+    window: tuple[float, float],
     latencies: list[float],
     errors: Counter[str],
     interval: float,
     answered: list[float],
 ) -> None:
-    """Open loop: one request every ``interval`` seconds from ``start`` on, whether or not
-    the last one was answered. Latency counts from the scheduled send time, so a request
-    that had to wait behind a slow answer on this connection counts its wait too (no
-    coordinated omission)."""
-    connection = Connection("127.0.0.1", port)
-    while time.monotonic() < start - 0.5:
-        await connection.request(requests.next())
+    """Open loop: one request every ``interval`` seconds from the window's start on, whether
+    or not the last one was answered. Latency counts from the scheduled send time, so a
+    request that had to wait behind a slow answer on this connection counts its wait too
+    (no coordinated omission)."""
+    start, stop = window
+    connection = await _warm_connection(port, requests, start)
     due = start
     while due < stop:
         delay = due - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
-        status, body = await connection.request(requests.next())
-        if failed(status, body):
-            errors[body[:200].decode(errors="replace")] += 1
+        await _send(connection, requests, errors)
         now = time.monotonic()
         latencies.append(now - due)
         if now <= stop:
@@ -326,8 +331,7 @@ async def _generate(
             _paced_client(
                 port,
                 Requests(operation, client, index, run),
-                start + index / rate,
-                stop,
+                (start + index / rate, stop),
                 latencies,
                 errors,
                 interval,
