@@ -265,15 +265,19 @@ async def _client(
     stop: float,
     latencies: list[float],
     errors: Counter[str],
-) -> None:
+) -> int:
+    """Closed loop: the next request as soon as the last is answered. Returns how many
+    requests of the window were answered."""
     connection = await _warm_connection(port, requests, start)
+    answered = 0
     while True:
         began = time.monotonic()
         if began >= stop:
-            return
+            return answered
         await _send(connection, requests, errors)
         if began >= start:
             latencies.append(time.monotonic() - began)
+            answered += 1
 
 
 async def _paced_client(
@@ -283,15 +287,15 @@ async def _paced_client(
     latencies: list[float],
     errors: Counter[str],
     interval: float,
-    answered: list[float],
-) -> None:
+) -> int:
     """Open loop: one request every ``interval`` seconds from the window's start on, whether
     or not the last one was answered. Latency counts from the scheduled send time, so a
     request that had to wait behind a slow answer on this connection counts its wait too
-    (no coordinated omission)."""
+    (no coordinated omission). Returns how many answers came within the window."""
     start, stop = window
     connection = await _warm_connection(port, requests, start)
     due = start
+    answered = 0
     while due < stop:
         delay = due - time.monotonic()
         if delay > 0:
@@ -299,9 +303,9 @@ async def _paced_client(
         await _send(connection, requests, errors)
         now = time.monotonic()
         latencies.append(now - due)
-        if now <= stop:
-            answered.append(now)
+        answered += now <= stop
         due += interval
+    return answered
 
 
 async def _generate(
@@ -314,7 +318,6 @@ async def _generate(
 ) -> tuple[list[float], Counter[str], int]:
     """Latencies, errors and how many answers came within the window."""
     latencies: list[float] = []
-    answered: list[float] = []
     errors: Counter[str] = Counter()
     run = uuid.uuid4().hex[:8]
     start, stop = window
@@ -335,12 +338,11 @@ async def _generate(
                 latencies,
                 errors,
                 interval,
-                answered,
             )
             for index, client in clients
         ]
-    await asyncio.gather(*clients_done)
-    return latencies, errors, len(answered) if rate is not None else len(latencies)
+    answered = await asyncio.gather(*clients_done)
+    return latencies, errors, sum(answered)
 
 
 def generator_process(

@@ -47,12 +47,11 @@ def _watch_pool(engine: AsyncEngine) -> int:
     return int(size()) if callable(size) else 0
 
 
-# How the writer engine's transactions start: with the write lock, so writers queue on
-# busy_timeout instead of failing to upgrade a read lock.
-WRITE_BEGIN = "BEGIN IMMEDIATE"
+def _configure_sqlite(engine: AsyncEngine, settings: Settings, *, writer: bool) -> None:
+    # A writer's transaction takes the write lock up front, so writers queue on busy_timeout
+    # instead of failing to upgrade a read lock.
+    begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
 
-
-def _configure_sqlite(engine: AsyncEngine, settings: Settings, *, begin: str) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy emit BEGIN itself so writers can take the lock up front.
@@ -63,7 +62,7 @@ def _configure_sqlite(engine: AsyncEngine, settings: Settings, *, begin: str) ->
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
         cursor.execute(f"PRAGMA synchronous={settings.sqlite_synchronous}")
-        if begin == WRITE_BEGIN:
+        if writer:
             # A writer's savepoint keeps its undo pages in a statement journal: on disk that
             # was a temp file created, unlinked and closed again on every post (strace).
             # Writers' journals are as small as their actions; readers keep spilling big
@@ -100,9 +99,9 @@ class Database:
             # each connection over five on return and opened a new one (a thread, a connect
             # and the PRAGMAs below) per request at 32 clients: that showed in the profile.
             self.engine = create_async_engine(self.url, pool_size=20, max_overflow=20)
-            _configure_sqlite(self.engine, settings, begin="BEGIN")
+            _configure_sqlite(self.engine, settings, writer=False)
             self.write_engine = create_async_engine(self.url)
-            _configure_sqlite(self.write_engine, settings, begin=WRITE_BEGIN)
+            _configure_sqlite(self.write_engine, settings, writer=True)
         else:
             # Sized for a busy process: connections over pool_size are opened and closed per
             # checkout (on PostgreSQL with a TLS attempt each), which showed in the profile.
